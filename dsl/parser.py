@@ -1,0 +1,200 @@
+"""Stage 1 of 8: text -> `ast.Model`. Errors: E1xx.
+
+The only place Lark exceptions are caught. The parser is built once (`lru_cache`) from
+`grammar.lark`; nothing is ever written into the package.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
+
+from dsl import ast
+from dsl.errors import Diagnostic, SpecError, error
+from dsl.layout import IndentationMismatch, Layout
+from dsl.source import Source, Span
+from dsl.syntax_errors import EXAMPLES, TOKEN_NAMES
+from dsl.transformer import ToAst
+
+
+@functools.lru_cache(maxsize=None)
+def get_parser(start: str = "start") -> Lark:
+    """The LALR parser for `start` ("start" for model files, "expr" for --param values)."""
+    return Lark.open(
+        "grammar.lark",
+        rel_to=__file__,
+        parser="lalr",
+        start=start,
+        propagate_positions=True,
+        maybe_placeholders=True,
+        postlex=Layout(),
+        strict=True,
+    )
+
+
+def parse(text: str, name: str = "<string>") -> ast.Model:
+    """Parse a model text.
+
+    Args:
+        text: the model source.
+        name: how errors name the source (a path, or "<string>").
+
+    Returns:
+        The model's syntax tree.
+
+    Raises:
+        SpecError: E1xx, at the first syntax error.
+    """
+    source = Source(name, text)
+    model = _parse(source, "start")
+    if not isinstance(model, ast.Model):  # internal invariant: start builds a Model
+        raise RuntimeError("parser returned no model")
+    return model
+
+
+def parse_file(path: str | Path) -> ast.Model:
+    """Parse a `.saddle` file (read as UTF-8)."""
+    path = Path(path)
+    return parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_expression(text: str, name: str = "<value>") -> ast.Expr:
+    """Parse one expression, as given to `--param NAME=VALUE`."""
+    source = Source(name, text.strip())
+    expr = _parse(source, "expr")
+    if not isinstance(expr, ast.Expr):
+        raise RuntimeError("expression parser returned no expression")
+    return expr
+
+
+def _parse(source: Source, start: str) -> ast.Model | ast.Expr:
+    # The layout post-lexer needs a final newline to close the last line.
+    text = source.text if source.text.endswith("\n") else source.text + "\n"
+    parser = get_parser(start)
+    try:
+        tree = parser.parse(text)
+        return ToAst(source).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, SpecError):
+            raise exc.orig_exc from None
+        raise
+    except IndentationMismatch as exc:
+        raise error(
+            "E103",
+            "this line's indentation matches no enclosing block",
+            source.span(exc.start, exc.end),
+            f"line it up with the other lines of its block (indent {exc.expected[1]}) or with "
+            f"the enclosing block (indent {exc.expected[0]})",
+        ) from None
+    except UnexpectedInput as exc:
+        raise SpecError(_syntax_diagnostic(source, text, parser, exc)) from None
+
+
+def _syntax_diagnostic(source: Source, text: str, parser: Lark,
+                       exc: UnexpectedInput) -> Diagnostic:
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
+        return Diagnostic("E102", "unexpected end of file", source.end(),
+                          "the model ends in the middle of a declaration: close every bracket "
+                          "and finish the last line")
+    if isinstance(exc, UnexpectedCharacters):
+        offset = exc.pos_in_stream or 0
+        char = text[offset] if offset < len(text) else ""
+        span = source.span(offset, offset + 1)
+        if char == '"':
+            return Diagnostic("E105", "unterminated string", span,
+                              'close the string with " on the same line')
+        return Diagnostic("E101", f"unexpected character {char!r}", span,
+                          "remove it; names use letters, digits and '_', and '#' starts a "
+                          "comment")
+    span = _token_span(source, exc)
+    code = _match_example(parser, exc)
+    if code is not None:
+        message, help_text = EXAMPLES[code][0], EXAMPLES[code][1]
+        return Diagnostic(code, message, span, help_text)
+    if _starts_continuation_line(source, span):
+        return Diagnostic("E103", "this line is indented deeper than the line above, so it "
+                          "continues that line", span,
+                          "remove the extra indentation if the line starts a new declaration or "
+                          "constraint")
+    found = _describe(exc)
+    expected = sorted({_display(parser, t) for t in exc.expected}
+                      if isinstance(exc, UnexpectedToken) else set())
+    shown = ", ".join(expected[:8]) + (" and more" if len(expected) > 8 else "")
+    return Diagnostic("E100", f"unexpected {found}", span,
+                      f"expected one of: {shown}." if shown else "check the syntax here.")
+
+
+def _token_span(source: Source, exc: UnexpectedInput) -> Span:
+    token = getattr(exc, "token", None)
+    start = getattr(token, "start_pos", None)
+    if start is None:
+        start = exc.pos_in_stream or 0
+    end = getattr(token, "end_pos", None) or start + 1
+    if token is not None and token.type == "_NL":
+        end = start + 1  # underline the end of the line, not the next line's indentation
+    return source.span(start, max(end, start + 1))
+
+
+def _starts_continuation_line(source: Source, span: Span) -> bool:
+    """True if the offending token opens a line indented deeper than the previous code line."""
+    line = source.line_text(span.line)
+    if line[: span.column - 1].strip():
+        return False
+    indent = len(line) - len(line.lstrip())
+    for previous in range(span.line - 1, 0, -1):
+        text = source.line_text(previous)
+        if text.strip() and not text.strip().startswith("#"):
+            return indent > len(text) - len(text.lstrip()) and not text.rstrip().endswith(":")
+    return False
+
+
+def _describe(exc: UnexpectedInput) -> str:
+    token = getattr(exc, "token", None)
+    if token is None:
+        return "input"
+    if token.type == "_NL":
+        return "end of line"
+    if token.type in ("_INDENT", "_DEDENT"):
+        return "indentation"
+    return f"'{token}'"
+
+
+def _display(parser: Lark, terminal: str) -> str:
+    if terminal in TOKEN_NAMES:
+        return TOKEN_NAMES[terminal]
+    try:
+        pattern = parser.get_terminal(terminal).pattern
+    except KeyError:
+        return terminal.lower()
+    return f"'{pattern.value}'" if pattern.type == "str" else terminal.lower()
+
+
+def _match_example(parser: Lark, exc: UnexpectedInput) -> str | None:
+    """The code whose example snippet fails in the same parser state, expecting the same tokens.
+
+    Lark's own `match_examples` compares `ParserState` objects, which are never equal across
+    parses in lark 1.3, so we compare the LALR state number and the accepted tokens.
+    """
+    if not isinstance(exc, UnexpectedToken):
+        return None
+    target = (_state_number(exc), frozenset(exc.accepts or exc.expected))
+    for code, (_message, _help, snippets) in EXAMPLES.items():
+        for snippet in snippets:
+            try:
+                parser.parse(snippet)
+            except UnexpectedToken as other:
+                if (_state_number(other), frozenset(other.accepts or other.expected)) == target:
+                    return code
+            except (UnexpectedInput, IndentationMismatch):
+                continue
+    return None
+
+
+def _state_number(exc: UnexpectedToken) -> object:
+    state = exc.state
+    return getattr(state, "position", state)
