@@ -1,0 +1,377 @@
+"""Stage 4 of 8: data. Input: `ir.Model`, `Shapes`, overrides. Output: `Bindings`. Errors: E5xx.
+
+Set labels, param values (file values, then values given from outside, which win), and
+scenario matrices drawn with `numpy.random.default_rng(seed)` in the declared axis order.
+All data problems of a model are collected and raised together.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compiler import data, ir, tensor
+from compiler.evaluate import Evaluator
+from compiler.shapes import Shapes
+from compiler.symbols import Symbol, SymbolKind, index_text
+from dsl import ast
+from dsl.errors import Diagnostics, SpecError, error
+from dsl.source import Span
+
+
+@dataclass
+class Bindings:
+    """Set labels (by root set) and data values (numpy, axes in declared index order)."""
+
+    sandbox: data.Sandbox
+    labels: dict[Symbol, list[Any]] = field(default_factory=dict)
+    values: dict[Symbol, np.ndarray] = field(default_factory=dict)
+
+    def size(self, symbol: Symbol) -> int:
+        return len(self.labels[symbol.root])
+
+    def labels_of(self, symbol: Symbol) -> list[Any]:
+        return self.labels[symbol.root]
+
+    def numeric_labels(self, symbol: Symbol, span: Span) -> np.ndarray:
+        try:
+            return np.array([float(x) for x in self.labels_of(symbol)])
+        except (TypeError, ValueError):
+            raise error("E505", f"the labels of set '{symbol.name}' are not numbers", span,
+                        f"use '{symbol.name}' as an index only, or give it numeric labels "
+                        f"such as `1..30`") from None
+
+    def position(self, symbol: Symbol, label: object, span: Span) -> int:
+        texts = data.label_texts(self.labels_of(symbol))
+        wanted = data.label_texts([label])[0]
+        if wanted in texts:
+            return texts.index(wanted)
+        close = difflib.get_close_matches(wanted, texts, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(texts[:10])}"
+        raise error("E306", f"'{wanted}' is not a label of '{symbol.name}'", span, hint)
+
+    # ---- csv(...) ----
+
+    def _table(self, call: ir.Call) -> tuple[pd.DataFrame, Any]:
+        path_node = call.args[0]
+        if not isinstance(path_node, ir.Str):
+            raise error("E208", "csv needs a file name in quotes", path_node.span,
+                        'write csv("data/file.csv")')
+        path = self.sandbox.resolve(path_node.value, path_node.span)
+        return data.read_table(path, path_node.span), path
+
+    def csv_value(self, call: ir.Call, index: tuple[Symbol, ...]) -> np.ndarray:
+        table, path = self._table(call)
+        row = call.kwarg("row")
+        columns = call.kwarg("columns")
+        names = self._column_names(columns) if columns is not None else None
+        if row is not None:
+            label = row.word if isinstance(row, ir.Word) else _literal(row)
+            record = data.select_row(table, label, row.span, path)
+            picked = record[names] if names else record.iloc[1:]
+            values = data.numeric(picked.to_numpy(), call.span, f"row {label} of {path.name}")
+            return self._shaped(values, index, call.span, f"row {label} of '{path.name}'")
+        if names is not None:
+            table = table[[table.columns[0]] + [data.column(table, n, columns.span, path).name
+                                                for n in names]]
+        return self._from_table(table, index, call.span, path.name)
+
+    def table_column(self, node: ir.Attr, index: tuple[Symbol, ...]) -> np.ndarray:
+        if not (isinstance(node.base, ir.Call) and node.base.func == "csv"):
+            raise error("E208", f"'.{node.name}' selects a column of csv(...)", node.span,
+                        'write csv("file.csv").column')
+        table, path = self._table(node.base)
+        col = data.column(table, node.name, node.span, path)
+        keyed = pd.DataFrame({"key": table.iloc[:, 0], node.name: col})
+        if table.columns[0] == node.name:
+            keyed = pd.DataFrame({node.name: col})
+        return self._from_table(keyed, index, node.span, path.name)
+
+    def _column_names(self, node: ir.Expr) -> list[str]:
+        if isinstance(node, ir.ListLit) and all(isinstance(i, ir.Str) for i in node.items):
+            return [i.value for i in node.items]  # type: ignore[attr-defined]
+        raise error("E208", "columns must be a list of column names", node.span,
+                    'write columns = ["5 YR", "10 YR"]')
+
+    def _from_table(self, table: pd.DataFrame, index: tuple[Symbol, ...], span: Span,
+                    name: str) -> np.ndarray:
+        if len(index) == 1:
+            values = table.iloc[:, -1]
+            keys = table.iloc[:, 0] if table.shape[1] >= 2 else None
+            if table.shape[1] > 2:
+                raise error("E503", f"'{name}' has {table.shape[1]} columns for a value "
+                            f"indexed by {index_text(index)}", span,
+                            'pick one column with csv("...").column or csv(..., row = ...)')
+            array = data.numeric(values.to_numpy(), span, f"'{name}'")
+            order = self._order(keys, index[0]) if keys is not None else None
+            return self._shaped(array if order is None else array[order], index, span, name)
+        if len(index) == 2:
+            keys = table.iloc[:, 0]
+            body = table.iloc[:, 1:]
+            array = data.numeric(body.to_numpy(), span, f"'{name}'")
+            rows = self._order(keys, index[0])
+            cols = self._order(pd.Series(body.columns), index[1])
+            if rows is not None:
+                array = array[rows]
+            if cols is not None:
+                array = array[:, cols]
+            return self._shaped(array, index, span, name)
+        raise error("E504", f"csv data for a value indexed by {index_text(index)}", span,
+                    "csv(...) fills a param indexed by one or two sets; select a row or "
+                    "column for a scalar")
+
+    def _order(self, keys: pd.Series, symbol: Symbol) -> np.ndarray | None:
+        """Positions that reorder rows to the set's label order, if the keys are its labels."""
+        texts = data.label_texts(list(keys))
+        wanted = data.label_texts(self.labels_of(symbol))
+        if sorted(texts) != sorted(wanted) or len(set(texts)) != len(texts):
+            return None
+        where = {t: i for i, t in enumerate(texts)}
+        return np.array([where[w] for w in wanted])
+
+    def _shaped(self, array: np.ndarray, index: tuple[Symbol, ...], span: Span,
+                what: str) -> np.ndarray:
+        sizes = tuple(self.size(s) for s in index)
+        if array.shape == sizes:
+            return array
+        if array.size == 1 and not sizes:
+            return np.float64(array.reshape(()))
+        raise error("E504", f"{what} has shape {array.shape} but {index_text(index)} needs "
+                    f"{sizes}", span, "make the data match the index sets' labels (one value "
+                    "per label), or fix the sets")
+
+
+def _literal(node: ir.Expr) -> str | float:
+    if isinstance(node, ir.Str):
+        return node.value
+    if isinstance(node, ir.Const):
+        return node.value
+    raise error("E208", "row must be first, last or a label", node.span,
+                'write row = last, or row = "2024-12-31"')
+
+
+class _Binder:
+    def __init__(self, model: ir.Model, shapes: Shapes, overrides: Mapping[str, Any],
+                 sandbox: data.Sandbox):
+        self.model, self.shapes, self.overrides = model, shapes, dict(overrides)
+        self.bindings = Bindings(sandbox)
+        self.evaluate = Evaluator(shapes, self.bindings)
+
+    def run(self) -> Bindings:
+        diags = Diagnostics()
+        self.check_override_names(diags)
+        m = self.model
+        steps: list[tuple[int, Any]] = [(d.symbol.span.start, lambda d=d: self.set_def(d))
+                                        for d in m.sets]
+        steps += [(d.symbol.span.start, lambda d=d: self.param_def(d)) for d in m.params]
+        steps += [(d.symbol.span.start, lambda d=d: self.scenarios_def(d)) for d in m.scenarios]
+        for _, step in sorted(steps, key=lambda s: s[0]):
+            try:
+                step()
+            except SpecError as exc:
+                diags.extend(exc)
+                if diags.items and any(d.code in ("E501", "E502") for d in exc.diagnostics):
+                    break  # later data usually depends on the missing file
+        diags.raise_if_any()
+        return self.bindings
+
+    def check_override_names(self, diags: Diagnostics) -> None:
+        data_names = {d.symbol.name for d in self.model.params}
+        for name in self.overrides:
+            if name not in data_names:
+                close = difflib.get_close_matches(name, list(data_names), n=1)
+                hint = (f"did you mean '{close[0]}'?" if close else
+                        f"the model's params are: {', '.join(sorted(data_names)) or 'none'}")
+                diags.add("E507", f"a value was given for '{name}', which is not a param of "
+                          f"model '{self.model.name}'", self.model.span, hint)
+
+    def set_def(self, definition: ir.SetDef) -> None:
+        symbol = definition.symbol
+        if definition.value is None:
+            return  # an alias shares its root's labels
+        labels = self.labels(definition.value)
+        texts = data.label_texts(labels)
+        if not labels:
+            raise error("E504", f"set '{symbol.name}' is empty", definition.value.span,
+                        "give the set at least one label")
+        if len(set(texts)) != len(texts):
+            dup = next(t for t in texts if texts.count(t) > 1)
+            raise error("E504", f"set '{symbol.name}' repeats the label '{dup}'",
+                        definition.value.span, "labels of a set must be unique")
+        self.bindings.labels[symbol] = labels
+
+    def labels(self, node: ir.Expr) -> list[Any]:
+        if isinstance(node, ir.ListLit):
+            out = []
+            for item in node.items:
+                if isinstance(item, ir.Str | ir.Const):
+                    out.append(item.value if isinstance(item, ir.Str) else _tidy(item.value))
+                else:
+                    raise error("E305", "a set's labels must be strings or numbers", item.span,
+                                'write labels literally, as in ["5Y", "10Y"]')
+            return out
+        if isinstance(node, ir.Range):
+            start, stop = (float(self.evaluate.constant(n, "a range end"))
+                           for n in (node.start, node.stop))
+            if not (start.is_integer() and stop.is_integer()) or stop < start:
+                raise error("E508", "a range needs whole numbers with start <= stop",
+                            node.span, "write e.g. `1..60`")
+            return list(range(int(start), int(stop) + 1))
+        if isinstance(node, ir.Attr) and isinstance(node.base, ir.Call) \
+                and node.base.func == "csv":
+            table, path = self.bindings._table(node.base)
+            return [_tidy(v) for v in data.column(table, node.name, node.span, path).tolist()]
+        if isinstance(node, ir.Call) and node.func == "csv":
+            table, _ = self.bindings._table(node)
+            return [_tidy(v) for v in table.iloc[:, 0].tolist()]
+        if isinstance(node, ir.Const) and float(node.value).is_integer() and node.value >= 1:
+            return list(range(1, int(node.value) + 1))  # a count of scenario draws
+        raise error("E305", "a set's value must be a list, a range or a csv column", node.span,
+                    'write `set s = ["a", "b"]`, `set t = 1..30` or `set b = csv("f.csv").id`')
+
+    def param_def(self, definition: ir.ParamDef) -> None:
+        symbol = definition.symbol
+        if symbol.name in self.overrides:
+            self.bindings.values[symbol] = self.override(symbol, self.overrides[symbol.name])
+            return
+        if definition.value is None:
+            raise error("E506", f"param '{symbol.name}' has no value", symbol.span,
+                        f"give it one in the file (`param {symbol.name} = ...`), with "
+                        f"--param {symbol.name}=VALUE, or params={{'{symbol.name}': ...}}")
+        self.bindings.values[symbol] = self.full(definition.value, symbol.index)
+
+    def full(self, node: ir.Expr, index: tuple[Symbol, ...]) -> np.ndarray:
+        value = self.evaluate.constant(node, "data")
+        sizes = tuple(self.bindings.size(s) for s in index)
+        return np.array(tensor.broadcast(value, self.shapes.of[node], index, sizes), dtype=float)
+
+    def override(self, symbol: Symbol, value: Any) -> np.ndarray:
+        index = symbol.index
+        sizes = tuple(self.bindings.size(s) for s in index)
+        what = f"the value given for {symbol.describe()}"
+        if isinstance(value, pd.Series | pd.DataFrame | dict):
+            frame = pd.DataFrame(value) if isinstance(value, pd.DataFrame) else None
+            series = pd.Series(value) if frame is None else None
+            array = self._labelled(symbol, series if series is not None else frame, what)
+        else:
+            try:
+                array = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise error("E508", f"{what} is not numeric: {value!r}", symbol.span,
+                            "give a number, a list of numbers, or a pandas Series/DataFrame "
+                            "indexed by the set's labels") from None
+        if array.shape == () and sizes:
+            array = np.full(sizes, float(array))
+        if array.shape != sizes:
+            raise error("E504", f"{what} has shape {array.shape} but {index_text(index)} "
+                        f"needs {sizes}", symbol.span,
+                        "give one value per label (or one number for all)")
+        return array
+
+    def _labelled(self, symbol: Symbol, value: pd.Series | pd.DataFrame | None, what: str
+                  ) -> np.ndarray:
+        index = symbol.index
+        if isinstance(value, pd.Series):
+            if len(index) != 1:
+                raise error("E504", f"{what} is a Series but {symbol.name} is indexed by "
+                            f"{index_text(index)}", symbol.span,
+                            "give a DataFrame for two index sets, a number for none")
+            keys = data.label_texts(list(value.index))
+            wanted = data.label_texts(self.bindings.labels_of(index[0]))
+            missing = [w for w in wanted if w not in keys]
+            if missing:
+                raise error("E504", f"{what} has no entry for label '{missing[0]}'",
+                            symbol.span, f"index the Series by the labels of '{index[0].name}'")
+            lookup = dict(zip(keys, value.to_numpy(), strict=True))
+            return data.numeric(np.array([lookup[w] for w in wanted]), symbol.span, what)
+        if value is None or len(index) != 2:
+            raise error("E504", f"{what} is a table but {symbol.name} is indexed by "
+                        f"{index_text(index)}", symbol.span, "give a Series for one set")
+        frame = value.copy()
+        frame.index = data.label_texts(list(frame.index))
+        frame.columns = data.label_texts(list(frame.columns))
+        rows = data.label_texts(self.bindings.labels_of(index[0]))
+        cols = data.label_texts(self.bindings.labels_of(index[1]))
+        try:
+            frame = frame.loc[rows, cols]
+        except KeyError as exc:
+            raise error("E504", f"{what} lacks labels {exc}", symbol.span,
+                        f"index rows by '{index[0].name}' and columns by '{index[1].name}'"
+                        ) from None
+        return data.numeric(frame, symbol.span, what)
+
+    def scenarios_def(self, definition: ir.ScenariosDef) -> None:
+        symbol = definition.symbol
+        for dim in symbol.index:
+            if dim.root not in self.bindings.labels and isinstance(dim.decl, ast.SetDecl) \
+                    and dim.decl.value is not None and isinstance(dim.decl.value, ast.Number):
+                self.bindings.labels[dim] = list(range(1, int(dim.decl.value.value) + 1))
+        if definition.value is not None:
+            self.bindings.values[symbol] = self.full(definition.value, symbol.index)
+            return
+        if definition.sampler is not None:
+            self.bindings.values[symbol] = self.sample(symbol, definition.sampler)
+
+    def sample(self, symbol: Symbol, call: ir.Call) -> np.ndarray:
+        sizes = tuple(self.bindings.size(s) for s in symbol.index)
+        seed_node = call.kwarg("seed")
+        if seed_node is None:
+            raise error("E208", f"scenarios '{symbol.name}' have no seed", call.span,
+                        "add `seed = N` so that every run draws the same scenarios")
+        seed = float(self.evaluate.constant(seed_node, "the seed"))
+        if not seed.is_integer() or seed < 0:
+            raise error("E508", "the seed must be a whole number >= 0", seed_node.span,
+                        "write e.g. seed = 7")
+        names = {"normal": ("mean", "std"), "student_t": ("df", "mean", "scale")}[call.func]
+        defaults = {"mean": 0.0, "std": 1.0, "scale": 1.0}
+        given = dict(zip(names, call.args, strict=False)) | {
+            k: v for k, v in call.kwargs if k != "seed"}
+        params = {}
+        for name in names:
+            if name in given:
+                node = given[name]
+                params[name] = tensor.align(self.evaluate.constant(node, name),
+                                            self.shapes.of[node], symbol.index)
+            elif name in defaults:
+                params[name] = defaults[name]
+            else:
+                raise error("E208", f"{call.func} needs '{name}'", call.span,
+                            "e.g. student_t(4, seed = 1) for 4 degrees of freedom")
+        rng = np.random.default_rng(int(seed))
+        if call.func == "normal":
+            return rng.normal(params["mean"], params["std"], size=sizes)
+        return params["mean"] + params["scale"] * rng.standard_t(params["df"], size=sizes)
+
+
+def _tidy(value: Any) -> Any:
+    """Labels read as floats that are whole numbers become ints (1.0 -> 1)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, np.generic):
+        return _tidy(value.item())
+    return value
+
+
+def bind(model: ir.Model, shapes: Shapes, overrides: Mapping[str, Any] | None,
+         sandbox: data.Sandbox) -> Bindings:
+    """Read and compute every set, param and scenario matrix.
+
+    Args:
+        model: the resolved model.
+        shapes: its index sets.
+        overrides: param values given from outside (numbers, lists, arrays, pandas objects);
+            they replace the file's values.
+        sandbox: where csv(...) may read.
+
+    Returns:
+        `Bindings`: labels and values.
+
+    Raises:
+        SpecError: E5xx, every data problem at once.
+    """
+    return _Binder(model, shapes, overrides or {}, sandbox).run()

@@ -1,0 +1,184 @@
+"""The `saddle` command: check, solve, fmt, compile. `main(argv) -> int` runs in-process.
+
+Exit codes: 0 ok, 1 model error (SpecError), 2 usage, 3 unreadable input, 4 solved but
+not optimal, 70 internal error (a bug in Saddle; never a traceback). Diagnostics go to
+stderr, results to stdout (or --output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from compiler.describe import describe_ir, describe_problem
+from compiler.pipeline import compile_model
+from dsl import ast, format_model, parse, parse_expression
+from dsl.dump import dump
+from dsl.errors import SpecError
+
+EXIT_OK, EXIT_MODEL, EXIT_USAGE, EXIT_IO, EXIT_NOT_OPTIMAL, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+
+
+class UsageError(Exception):
+    """A command-line mistake (exit 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="saddle", description="Check, solve and format Saddle models (.saddle files).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def data_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("file", help="the model file (.saddle)")
+        sub.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="replace a param's value: a number (200bp, 1.5%%, $250M) or a "
+                              "list such as [1, 2, 3]; repeatable")
+        sub.add_argument("--data", metavar="DIR",
+                         help="the folder csv(...) paths are relative to (default: the "
+                              "model's folder)")
+
+    check = commands.add_parser("check", help="parse and check a model without solving it")
+    data_options(check)
+    solve = commands.add_parser("solve", help="solve a model and report the answer by name")
+    data_options(solve)
+    solve.add_argument("--solver", help="CLARABEL, SCS, OSQP, HIGHS, ... (default: HIGHS for "
+                                        "mixed-integer, CLARABEL otherwise)")
+    solve.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    solve.add_argument("--output", metavar="PATH", help="write the result here, not stdout")
+    fmt = commands.add_parser("fmt", help="print a model in canonical form")
+    fmt.add_argument("file")
+    fmt.add_argument("--check", action="store_true",
+                     help="exit 1 if the file is not in canonical form; print nothing")
+    emit = commands.add_parser("compile", help="show a compiler stage")
+    data_options(emit)
+    emit.add_argument("--emit", choices=("ast", "ir", "cvxpy"), required=True)
+    return parser
+
+
+def _literal(node: ast.Expr, text: str) -> Any:
+    """A --param value: numbers, units and (nested) lists only; model files run no code."""
+    if isinstance(node, ast.Number):
+        return node.value
+    if isinstance(node, ast.Quantity):
+        return node.value * ast.UNIT_SCALE[node.unit]
+    if isinstance(node, ast.Neg):
+        return -_literal(node.operand, text)
+    if isinstance(node, ast.ListLit):
+        return [_literal(item, text) for item in node.items]
+    raise UsageError(f"--param value '{text}' must be a number or a list of numbers")
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise UsageError(f"--param '{pair}' should look like NAME=VALUE")
+        try:
+            params[name.strip()] = _literal(parse_expression(text, f"--param {name}"), text)
+        except SpecError as exc:
+            raise UsageError(f"--param {name}: {exc.diagnostics[0].message}") from None
+    return params
+
+
+def _read(path: str) -> ast.Model:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OSError(f"cannot read model file '{path}': {exc.strerror or exc}") from None
+    return parse(text, path)
+
+
+def _compile(args: argparse.Namespace) -> Any:
+    if args.data is not None and not Path(args.data).is_dir():
+        raise OSError(f"data folder not found: {args.data}")
+    return compile_model(_read(args.file), params=parse_params(args.param),
+                         data_dir=args.data)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        print(text)
+        return
+    Path(output).write_text(text + "\n", encoding="utf-8")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    print(f"{args.file}: ok — {describe_problem(compiled, brief=True)}")
+    return EXIT_OK
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    if args.solver and args.solver.upper() not in _solvers():
+        raise UsageError(f"solver '{args.solver}' is not installed; installed: "
+                         f"{', '.join(_solvers())}")
+    result = compiled.solve(solver=args.solver)
+    if args.format == "json":
+        text = result.to_json()
+    elif args.format == "csv":
+        text = result.to_frame().to_csv(index=False).rstrip("\n")
+    else:
+        text = result.table()
+    _write(text, args.output)
+    return EXIT_OK if result.optimal else EXIT_NOT_OPTIMAL
+
+
+def _solvers() -> list[str]:
+    import cvxpy as cp
+
+    return list(cp.installed_solvers())
+
+
+def run_fmt(args: argparse.Namespace) -> int:
+    model = _read(args.file)
+    text = format_model(model)
+    if args.check:
+        current = Path(args.file).read_text(encoding="utf-8")
+        return EXIT_OK if current == text else EXIT_MODEL
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def run_compile(args: argparse.Namespace) -> int:
+    if args.emit == "ast":
+        print(dump(_read(args.file)))
+    elif args.emit == "ir":
+        print(describe_ir(_read(args.file)))
+    else:
+        print(describe_problem(_compile(args)))
+    return EXIT_OK
+
+
+COMMANDS = {"check": run_check, "solve": run_solve, "fmt": run_fmt, "compile": run_compile}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (see the module docstring)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse prints its own usage message
+        return int(exc.code or 0)
+    try:
+        return COMMANDS[args.command](args)
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_MODEL
+    except UsageError as exc:
+        print(f"saddle: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"saddle: error: {exc}", file=sys.stderr)
+        return EXIT_IO
+    except Exception as exc:  # the last guard: no traceback reaches a user
+        print(f"saddle: internal error: {type(exc).__name__}: {exc}\nThis is a bug in Saddle; "
+              f"please report it with the model file.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

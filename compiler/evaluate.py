@@ -1,0 +1,225 @@
+"""The expression evaluator shared by `bind` (data: numpy) and `lower` (decisions: cvxpy).
+
+Dispatch is a dict {IR node type: function}, like cvxpy's CANON_METHODS. Each value has the
+axes its `Shapes` entry names. Every lowered expression is recorded in `Evaluator.lowered`,
+keyed by IR node, so `discipline` can find the smallest failing sub-expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import cvxpy as cp
+import numpy as np
+
+from compiler import ir, tensor
+from compiler.shapes import Shapes, contraction
+from compiler.symbols import Symbol, SymbolKind
+from dsl.errors import error
+
+if TYPE_CHECKING:
+    from compiler.bind import Bindings
+
+Value = Any
+
+
+class Evaluator:
+    """Evaluates IR expressions over bound data, and decision variables when given them."""
+
+    def __init__(self, shapes: Shapes, bindings: Bindings,
+                 variables: dict[Symbol, cp.Expression] | None = None,
+                 lets: dict[Symbol, ir.LetDef] | None = None):
+        self.shapes = shapes
+        self.bindings = bindings
+        self.variables = variables or {}
+        self.lets = lets or {}
+        self.let_values: dict[Symbol, Value] = {}
+        self.lowered: dict[ir.Expr, Value] = {}
+
+    def __call__(self, node: ir.Expr) -> Value:
+        try:
+            value = DISPATCH[type(node)](self, node)
+        except (ValueError, TypeError, IndexError, ZeroDivisionError) as exc:
+            # Safety net: the checks before lowering should make this unreachable.
+            raise error("E900", f"the backend rejected this expression: {exc}", node.span,
+                        "this is a gap in Saddle's checks; please report it with the model"
+                        ) from None
+        self.lowered[node] = value
+        return value
+
+    def index(self, node: ir.Expr) -> tuple[Symbol, ...]:
+        return self.shapes.of[node]
+
+    def sizes(self, index: tuple[Symbol, ...]) -> tuple[int, ...]:
+        return tuple(self.bindings.size(s) for s in index)
+
+    def aligned(self, node: ir.Expr, target: tuple[Symbol, ...]) -> Value:
+        """`node`'s value with its axes ordered as `target` (size 1 where it lacks a set)."""
+        return tensor.align(self(node), self.index(node), target)
+
+    def constant(self, node: ir.Expr, what: str) -> np.ndarray:
+        value = self(node)
+        if tensor.is_expr(value):
+            raise error("E406", f"{what} must be data, not a decision expression", node.span,
+                        f"give {what} as a number or a param")
+        return np.asarray(value, dtype=float)
+
+
+def _const(ev: Evaluator, node: ir.Const) -> Value:
+    return np.float64(node.value)
+
+
+def _str(ev: Evaluator, node: ir.Str) -> Value:
+    raise error("E208", f"the string \"{node.value}\" is not a number", node.span,
+                "strings name files, columns and labels; use a number here")
+
+
+def _word(ev: Evaluator, node: ir.Word) -> Value:
+    raise error("E201", f"undefined name '{node.word}'", node.span,
+                "declare it before this line, or fix the spelling")
+
+
+def _ref(ev: Evaluator, node: ir.Ref) -> Value:
+    symbol = node.symbol
+    if symbol.kind is SymbolKind.SET:
+        return ev.bindings.numeric_labels(symbol, node.span)
+    if symbol.kind in (SymbolKind.VARIABLE, SymbolKind.UNCERTAIN):
+        if symbol not in ev.variables:
+            raise RuntimeError(f"no cvxpy variable for {symbol.name}")  # resolve prevents it
+        return ev.variables[symbol]
+    if symbol.kind is SymbolKind.LET:
+        if symbol not in ev.let_values:
+            definition = ev.lets[symbol]
+            value = ev(definition.value)
+            ev.let_values[symbol] = tensor.align(value, ev.index(definition.value),
+                                                 ev.shapes.index(symbol))
+        return ev.let_values[symbol]
+    return ev.bindings.values[symbol]
+
+
+def _neg(ev: Evaluator, node: ir.Neg) -> Value:
+    return -ev(node.operand)
+
+
+def _binop(ev: Evaluator, node: ir.BinOp) -> Value:
+    op = node.op
+    if op is ir.BinOperator.MATMUL:
+        return _matmul(ev, node)
+    if op is ir.BinOperator.POW:
+        base = ev(node.left)
+        power = float(ev.constant(node.right, "an exponent"))
+        if tensor.is_expr(base):
+            return cp.square(base) if power == 2 else cp.power(base, power)
+        return np.power(base, power)
+    out = ev.index(node)
+    left, right = ev.aligned(node.left, out), ev.aligned(node.right, out)
+    if op is ir.BinOperator.ADD:
+        return left + right
+    if op is ir.BinOperator.SUB:
+        return left - right
+    if op is ir.BinOperator.MUL:
+        return tensor.multiply(left, right)
+    if tensor.is_expr(right) and not right.is_constant():
+        raise error("E406", "division by a decision expression", node.right.span,
+                    "divide by data only; for 1/x use inv_pos(x), which is convex for x > 0")
+    return tensor.multiply(left, 1.0 / np.asarray(right.value if tensor.is_expr(right)
+                                                  else right, dtype=float))
+
+
+def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
+    quad = _quadratic_form(ev, node)
+    if quad is not None:
+        return quad
+    li, ri = ev.index(node.left), ev.index(node.right)
+    return tensor.contract(ev(node.left), li, ev(node.right), ri, contraction(li, ri))
+
+
+def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
+    """`x @ M @ x` with data M is quad_form(x, M): convex for PSD M, where x' (M x) is not."""
+    inner = node.left
+    if not (isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL
+            and isinstance(inner.left, ir.Ref) and isinstance(node.right, ir.Ref)
+            and inner.left.symbol is node.right.symbol):
+        return None
+    x = ev(node.right)
+    matrix = ev(inner.right)
+    ev(inner.left)
+    if not tensor.is_expr(x) or tensor.is_expr(matrix) or len(ev.index(inner.right)) != 2:
+        return None
+    ev.lowered[inner] = None  # the inner product is not lowered on its own
+    matrix = np.asarray(matrix, dtype=float)
+    return cp.quad_form(x, (matrix + matrix.T) / 2)
+
+
+def _select(ev: Evaluator, node: ir.Select) -> Value:
+    base = ev(node.base)
+    positions = []
+    for label_node, index_set in zip(node.labels, ev.index(node.base), strict=False):
+        label = _label_of(label_node)
+        positions.append(ev.bindings.position(index_set, label, label_node.span))
+    return base[tuple(positions)]
+
+
+def _label_of(node: ir.Expr) -> str | float:
+    if isinstance(node, ir.Str):
+        return node.value
+    if isinstance(node, ir.Const):
+        return node.value
+    raise error("E303", "a label must be a string or a number", node.span,
+                'select by a literal label, as in `w["10Y"]`')
+
+
+def _list(ev: Evaluator, node: ir.ListLit) -> Value:
+    index = ev.index(node)
+    sizes = ev.sizes(index)
+
+    def build(item: ir.Expr, depth: int) -> Any:
+        if depth == len(index):
+            return float(ev.constant(item, "a list entry"))
+        if not isinstance(item, ir.ListLit):
+            raise error("E305", "this entry should be a list", item.span,
+                        "nest the list one level per index set")
+        if len(item.items) != sizes[depth]:
+            raise error("E504", f"the list has {len(item.items)} entries but "
+                        f"'{index[depth].name}' has {sizes[depth]} labels", item.span,
+                        f"give one entry per label of '{index[depth].name}', in its order")
+        return [build(child, depth + 1) for child in item.items]
+
+    return np.array(build(node, 0), dtype=float)
+
+
+def _call(ev: Evaluator, node: ir.Call) -> Value:
+    from compiler.builtins import LOWER
+
+    lower = LOWER.get(node.func)
+    if lower is None:
+        raise error("E901", f"'{node.func}' is not compiled yet", node.func_span,
+                    "this construct parses and is checked, but this version cannot solve it; "
+                    "see docs/status.md")
+    return lower(ev, node)
+
+
+def _attr(ev: Evaluator, node: ir.Attr) -> Value:
+    return ev.bindings.table_column(node, ev.index(node))
+
+
+def _range(ev: Evaluator, node: ir.Range) -> Value:
+    raise error("E305", "a range here", node.span,
+                "a range `a..b` is a set's value only: `set t = 1..30`")
+
+
+DISPATCH: dict[type, Callable[[Evaluator, Any], Value]] = {
+    ir.Const: _const,
+    ir.Str: _str,
+    ir.Word: _word,
+    ir.Ref: _ref,
+    ir.Neg: _neg,
+    ir.BinOp: _binop,
+    ir.Select: _select,
+    ir.ListLit: _list,
+    ir.Call: _call,
+    ir.Attr: _attr,
+    ir.Range: _range,
+}
+

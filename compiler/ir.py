@@ -1,0 +1,229 @@
+"""The resolved IR: names replaced by `Symbol`s, sugar removed. Nodes hash by identity.
+
+`Shapes`, the lowered-expression table and discipline verdicts are side tables keyed by
+these nodes, so they are `eq=False`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from compiler.symbols import Symbol
+from dsl.ast import BinOperator, Relation, Sense
+from dsl.source import Span
+
+__all__ = ["BinOperator", "Relation", "Sense"]
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Expr:
+    span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Const(Expr):
+    """A number, already converted from its unit (200bp -> 0.02)."""
+
+    value: float
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Str(Expr):
+    value: str
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Ref(Expr):
+    symbol: Symbol
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Word(Expr):
+    """A bare word that names an option rather than a symbol: `row = last`."""
+
+    word: str
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Call(Expr):
+    func: str
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
+    func_span: Span = field(repr=False)
+
+    def kwarg(self, name: str) -> Expr | None:
+        return next((v for k, v in self.kwargs if k == name), None)
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Attr(Expr):
+    base: Expr
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Select(Expr):
+    base: Expr
+    labels: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class BinOp(Expr):
+    op: BinOperator
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Neg(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class ListLit(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Range(Expr):
+    start: Expr
+    stop: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Comparison:
+    terms: tuple[Expr, ...]
+    ops: tuple[Relation, ...]
+    span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Disjunction:
+    options: tuple[Comparison, ...]
+    span: Span = field(repr=False)
+
+
+Condition = Comparison | Disjunction
+
+
+class Role(enum.Enum):
+    """Who chooses a quantity: the decision maker or the adversary."""
+
+    DECISION = "decision"
+    ADVERSARY = "adversary"
+
+
+# ==== declarations ====
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class SetDef:
+    symbol: Symbol
+    value: Expr | None  # None for an alias
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class ParamDef:
+    symbol: Symbol
+    value: Expr | None
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class ScenariosDef:
+    symbol: Symbol
+    sampler: Call | None
+    value: Expr | None
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class VariableDef:
+    symbol: Symbol
+    lower: Expr | None = None
+    upper: Expr | None = None
+    flags: frozenset[str] = frozenset()
+    role: Role = Role.DECISION
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Constraint:
+    name: str
+    condition: Condition
+    span: Span = field(repr=False)
+    name_span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class UncertainDef(VariableDef):
+    set_expr: Expr | None = None
+    constraints: tuple[Constraint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class LetDef:
+    symbol: Symbol
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Objective:
+    name: str
+    sense: Sense
+    expr: Expr
+    span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Rebalance:
+    every: str
+    count: int
+    on: Symbol | None
+    span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Model:
+    name: str
+    doc: str | None
+    span: Span = field(repr=False)  # the `model NAME "doc"` header
+    symbols: dict[str, Symbol]
+    sets: tuple[SetDef, ...]
+    params: tuple[ParamDef, ...]
+    scenarios: tuple[ScenariosDef, ...]
+    variables: tuple[VariableDef, ...]
+    uncertains: tuple[UncertainDef, ...]
+    lets: tuple[LetDef, ...]
+    objective: Objective
+    constraints: tuple[Constraint, ...]
+    rebalance: Rebalance | None = None
+    data_folder: str | None = None
+
+    def constraint(self, name: str) -> Constraint | None:
+        return next((c for c in self.constraints if c.name == name), None)
+
+
+def refs(node: Condition | Expr) -> list[Ref]:
+    """Every `Ref` below a node (for role checks and data tests)."""
+    out: list[Ref] = []
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Ref):
+            out.append(item)
+        for name in getattr(item, "__slots__", ()):
+            child = getattr(item, name, None)
+            if isinstance(child, Expr | Comparison):
+                stack.append(child)
+            elif isinstance(child, tuple):
+                stack.extend(c[1] if isinstance(c, tuple) else c for c in child)
+    return out
+
+
+def is_data(node: Expr) -> bool:
+    """True if the expression mentions no decision, uncertain quantity or let."""
+    from compiler.symbols import SymbolKind
+
+    chosen = {SymbolKind.VARIABLE, SymbolKind.UNCERTAIN, SymbolKind.LET}
+    return not any(r.symbol.kind in chosen for r in refs(node))

@@ -1,0 +1,168 @@
+"""Stage 6 of 8: lowering to CVXPY. Input: ir + `Bindings` + `Shapes`. Output: `Lowered`.
+Errors: E900 (safety net: the backend rejected an expression), E901 (not compiled yet).
+
+Each named constraint becomes one cvxpy constraint per comparison in its chain, over the
+constraint's full index, so duals come out per label. Exact nonconvex forms are lowered by
+`exact.ExactForm.lower`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+
+from compiler import ir, tensor
+from compiler.bind import Bindings
+from compiler.evaluate import Evaluator
+from compiler.exact import ExactForm
+from compiler.shapes import Shapes
+from compiler.symbols import Symbol
+from dsl.errors import Diagnostics, SpecError, error
+
+
+@dataclass
+class Part:
+    """One comparison `lhs op rhs` of a named constraint, lowered."""
+
+    lhs: object
+    op: ir.Relation
+    rhs: object
+    constraint: cp.Constraint
+
+
+@dataclass
+class Lowered:
+    variables: dict[Symbol, cp.Variable]
+    objective: cp.Expression
+    parts: dict[str, list[Part]] = field(default_factory=dict)
+    exact: dict[str, ExactForm] = field(default_factory=dict)
+    extra: list[cp.Constraint] = field(default_factory=list)  # variable bounds
+    exact_rows: list[cp.Constraint] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    evaluator: Evaluator | None = None
+
+    def constraints(self) -> list[cp.Constraint]:
+        rows = [p.constraint for parts in self.parts.values() for p in parts]
+        return rows + self.extra + self.exact_rows
+
+    def fixed_integer_constraints(self) -> list[cp.Constraint]:
+        """The constraints with every exact form's binaries fixed: a continuous problem
+        whose duals are the mixed-integer optimum's prices (the usual "fixed MIP" duals)."""
+        rows = [p.constraint for parts in self.parts.values() for p in parts] + self.extra
+        for form in self.exact.values():
+            if form.binaries:
+                rows += form.fixed(self.variables[form.variable])
+        return rows
+
+
+def make_variable(definition: ir.VariableDef, bindings: Bindings) -> cp.Variable:
+    shape = tuple(bindings.size(s) for s in definition.symbol.index)
+    flags = definition.flags
+    return cp.Variable(shape, name=definition.symbol.name, integer="integer" in flags,
+                       boolean="binary" in flags, nonneg="nonneg" in flags,
+                       nonpos="nonpos" in flags, PSD="psd" in flags,
+                       symmetric="symmetric" in flags)
+
+
+def _compare(lhs: object, op: ir.Relation, rhs: object) -> cp.Constraint:
+    if op is ir.Relation.LE:
+        return lhs <= rhs  # type: ignore[operator]
+    if op is ir.Relation.GE:
+        return lhs >= rhs  # type: ignore[operator]
+    return lhs == rhs  # type: ignore[return-value]
+
+
+def _as_expression(value: object) -> cp.Expression:
+    return value if tensor.is_expr(value) else cp.Constant(np.asarray(value, dtype=float))
+
+
+class _Lowerer:
+    def __init__(self, model: ir.Model, shapes: Shapes, bindings: Bindings,
+                 exact: dict[str, ExactForm]):
+        self.model, self.shapes, self.bindings, self.exact = model, shapes, bindings, exact
+        if model.uncertains:
+            first = model.uncertains[0].symbol
+            raise error("E901", f"uncertain '{first.name}' needs the robust backend", first.span,
+                        "robust and saddle-point models parse and are checked, but this "
+                        "version does not compile them yet; see docs/status.md")
+        if model.rebalance is not None:
+            raise error("E901", "rolling re-optimization is not compiled yet",
+                        model.rebalance.span, "remove `rebalance every ...` to solve one "
+                        "window; see docs/status.md")
+        self.variables = {v.symbol: make_variable(v, bindings) for v in model.variables}
+        self.evaluate = Evaluator(shapes, bindings, self.variables,
+                                  {d.symbol: d for d in model.lets})
+
+    def run(self) -> Lowered:
+        diags = Diagnostics()
+        objective: cp.Expression | None = None
+        try:
+            objective = _as_expression(self.evaluate(self.model.objective.expr))
+        except SpecError as exc:
+            diags.extend(exc)
+        lowered = Lowered(self.variables, objective if objective is not None else
+                          cp.Constant(0.0), exact=self.exact, evaluator=self.evaluate)
+        for definition in self.model.variables:
+            try:
+                lowered.extra += self.bounds(definition)
+            except SpecError as exc:
+                diags.extend(exc)
+        for con in self.model.constraints:
+            try:
+                self.constraint(con, lowered)
+            except SpecError as exc:
+                diags.extend(exc)
+        diags.raise_if_any()
+        return lowered
+
+    def bounds(self, definition: ir.VariableDef) -> list[cp.Constraint]:
+        x = self.variables[definition.symbol]
+        rows = []
+        for node, op in ((definition.lower, ir.Relation.GE), (definition.upper, ir.Relation.LE)):
+            if node is not None:
+                value = self.evaluate.constant(node, "a bound")
+                rows.append(_compare(x, op, tensor.broadcast(
+                    value, self.shapes.of[node], definition.symbol.index, x.shape)))
+        return rows
+
+    def constraint(self, con: ir.Constraint, lowered: Lowered) -> None:
+        form = self.exact.get(con.name)
+        if form is not None:
+            if not (form.threshold > 0).any():
+                lowered.notes.append(f"constraint '{con.name}' always holds (its threshold is "
+                                     f"0) and was dropped")
+                return
+            lowered.exact_rows += form.lower(self.variables[form.variable])
+            lowered.notes.append(form.note())
+            return
+        if isinstance(con.condition, ir.Disjunction):
+            raise error("E403", f"constraint '{con.name}' is an 'or' with no exact form",
+                        con.condition.span, "the exact forms are `x == 0 or abs(x) >= a` "
+                        "on a decision variable; rewrite the condition that way or drop "
+                        "one option")
+        index = self.shapes.constraints[con.name]
+        shape = tuple(self.bindings.size(s) for s in index)
+        terms = [tensor.broadcast(self.evaluate(t), self.shapes.of[t], index, shape)
+                 for t in con.condition.terms]
+        parts = []
+        for k, op in enumerate(con.condition.ops):
+            lhs, rhs = terms[k], terms[k + 1]
+            if not tensor.is_expr(lhs) and not tensor.is_expr(rhs):
+                raise error("E402", f"constraint '{con.name}' compares data with data",
+                            con.condition.span, "a constraint must involve a decision; "
+                            "check the data in advance instead")
+            parts.append(Part(lhs, op, rhs, _compare(lhs, op, rhs)))
+        lowered.parts[con.name] = parts
+
+
+def lower(model: ir.Model, shapes: Shapes, bindings: Bindings,
+          exact: dict[str, ExactForm]) -> Lowered:
+    """Build the cvxpy variables, objective and constraints.
+
+    Raises:
+        SpecError: E900 where cvxpy rejects an expression the checks let through, E901
+            for constructs this version parses but does not compile.
+    """
+    return _Lowerer(model, shapes, bindings, exact).run()

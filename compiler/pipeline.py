@@ -1,0 +1,79 @@
+"""The passes, in order. `compile_model` runs them; nothing else lives here.
+
+    parse (dsl) -> resolve -> check_shapes -> bind -> find_exact_forms -> lower
+    -> check_discipline -> CompiledModel
+
+Shapes come before bind: index sets are symbolic, so a misaligned expression is reported
+without reading any data file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import cvxpy as cp
+
+from compiler import ir
+from compiler.bind import bind
+from compiler.data import Sandbox
+from compiler.discipline import check_discipline, ensure_dcp
+from compiler.evaluate import Evaluator
+from compiler.exact import find_exact_forms
+from compiler.lower import lower
+from compiler.problem import CompiledModel
+from compiler.resolve import resolve
+from compiler.shapes import check_shapes
+from dsl import ast
+
+PASSES = ("resolve", "check_shapes", "bind", "find_exact_forms", "lower", "check_discipline")
+
+
+def model_folder(model: ast.Model) -> Path:
+    """The folder a model's relative data paths start from: its file's, else the cwd."""
+    name = model.span.source.name
+    path = Path(name)
+    if name.startswith("<") or not path.exists():
+        return Path.cwd()
+    return path.resolve().parent
+
+
+def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
+                  data_dir: str | Path | None = None,
+                  base_dir: str | Path | None = None) -> CompiledModel:
+    """Check a parsed model and compile it to a cvxpy problem.
+
+    Args:
+        model: from `load`/`loads`.
+        params: values that replace the file's params: numbers, lists, numpy arrays, or
+            pandas Series/DataFrames indexed by set labels.
+        data_dir: the folder csv(...) paths are relative to (default: the model's folder).
+        base_dir: the model's folder, for models parsed from a string.
+
+    Returns:
+        A `CompiledModel`; call `.solve()`.
+
+    Raises:
+        SpecError: any mistake in the model or its data, located in the model's text.
+        NotADirectoryError: `data_dir` is not a folder.
+    """
+    if data_dir is not None and not Path(data_dir).is_dir():
+        raise NotADirectoryError(f"data folder not found: {data_dir}")
+    resolved = resolve(model)
+    shapes = check_shapes(resolved)
+    folder = Path(base_dir) if base_dir is not None else model_folder(model)
+    sandbox = Sandbox.for_model(folder, Path(data_dir) if data_dir is not None else None)
+    bindings = bind(resolved, shapes, params, sandbox)
+    exact = find_exact_forms(resolved, shapes, Evaluator(shapes, bindings))
+    lowered = lower(resolved, shapes, bindings, exact)
+    check_discipline(resolved, lowered)
+    problem = cp.Problem(_objective(resolved, lowered.objective), lowered.constraints())
+    ensure_dcp(problem, resolved)
+    return CompiledModel(resolved, shapes, bindings, lowered, problem, list(lowered.notes))
+
+
+def _objective(model: ir.Model, expr: cp.Expression) -> cp.Minimize | cp.Maximize:
+    if model.objective.sense is ir.Sense.MAXIMIZE:
+        return cp.Maximize(expr)
+    return cp.Minimize(expr)

@@ -1,0 +1,209 @@
+"""Stage 8 of 8: `CompiledModel` — the cvxpy problem plus maps back to the model's names.
+
+`solve()` picks an open solver (HiGHS for mixed-integer, Clarabel otherwise), turns every
+solver outcome into a `Result.status` (never an exception) and reports values, slacks,
+duals and binding constraints by name and set label.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from compiler import ir, tensor
+from compiler.bind import Bindings
+from compiler.lower import Lowered
+from compiler.result import ConstraintReport, Labelled, Result
+from compiler.shapes import Shapes
+from compiler.symbols import Symbol
+
+# HiGHS stops a MIP at a 1e-4 relative gap by default; a model's answer should be exact.
+MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
+BINDING_TOLERANCE = 1e-6
+
+
+@dataclass
+class CompiledModel:
+    """A checked model compiled to cvxpy. `problem` is the underlying `cp.Problem`."""
+
+    model: ir.Model
+    shapes: Shapes
+    bindings: Bindings
+    lowered: Lowered
+    problem: cp.Problem
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_mixed_integer(self) -> bool:
+        return self.problem.is_mixed_integer()
+
+    def default_solver(self) -> str:
+        installed = cp.installed_solvers()
+        if self.is_mixed_integer:
+            return "HIGHS" if "HIGHS" in installed else "SCIPY"
+        return "CLARABEL" if "CLARABEL" in installed else "SCS"
+
+    def solve(self, solver: str | None = None, **options: Any) -> Result:
+        """Solve and report by name.
+
+        Args:
+            solver: a cvxpy solver name (CLARABEL, SCS, OSQP, HIGHS, ...); default: HIGHS
+                for mixed-integer problems, CLARABEL otherwise.
+            **options: passed to the solver.
+
+        Returns:
+            `Result`; its `status` says whether the answer is optimal.
+        """
+        name = (solver or self.default_solver()).upper()
+        if name == "HIGHS" and self.is_mixed_integer:
+            options = {**MIP_DEFAULTS, **options}
+        notes = list(self.notes)
+        started = time.perf_counter()
+        try:
+            self.problem.solve(solver=name, **options)
+            status = str(self.problem.status)
+        except cp.error.SolverError as exc:
+            status = "solver_error"
+            notes.append(f"solver {name} failed: {str(exc).splitlines()[0]}")
+        elapsed = time.perf_counter() - started
+        result = self._result(status, name, elapsed, notes)
+        if status == "optimal" and self.is_mixed_integer and self.lowered.exact:
+            self._fixed_integer_duals(result)
+        return result
+
+    def _fixed_integer_duals(self, result: Result) -> None:
+        """Duals of a mixed-integer optimum: re-solve with the binaries fixed (continuous).
+
+        Values in `result` were read before this re-solve, so they are the MIP's own.
+        """
+        if any(v.attributes["integer"] or v.attributes["boolean"]
+               for v in self.lowered.variables.values()):
+            return  # integer decisions of the user's own: no continuous problem to price
+        fixed = cp.Problem(self.problem.objective, self.lowered.fixed_integer_constraints())
+        try:
+            fixed.solve(solver=self.default_solver_continuous())
+        except cp.error.SolverError:
+            return
+        if fixed.status != "optimal":
+            return
+        for con in self.model.constraints:
+            parts = self.lowered.parts.get(con.name)
+            report = result.constraints.get(con.name)
+            if parts and report is not None:
+                dual = np.sum([np.asarray(p.constraint.dual_value, dtype=float)
+                               for p in parts], axis=0)
+                report.dual = self.labelled(dual, self.shapes.constraints[con.name])
+        result.notes.append("duals are those of the continuous problem with the exact forms' "
+                            "binaries fixed at the optimum")
+
+    def default_solver_continuous(self) -> str:
+        return "CLARABEL" if "CLARABEL" in cp.installed_solvers() else "SCS"
+
+    def _result(self, status: str, solver: str, elapsed: float, notes: list[str]) -> Result:
+        model = self.model
+        has_values = status in ("optimal", "optimal_inaccurate")
+        result = Result(model=model.name, status=status, objective=None,
+                        objective_name=model.objective.name, sense=model.objective.sense.value,
+                        notes=notes, solver=solver, solve_time=elapsed, problem=self.problem)
+        notes.extend(explain_status(status, model))
+        if not has_values:
+            return result
+        result.objective = float(self.problem.value)
+        for symbol, variable in self.lowered.variables.items():
+            result.values[symbol.name] = self.labelled(variable.value, symbol.index)
+        evaluator = self.lowered.evaluator
+        for definition in model.lets:
+            value = evaluator.let_values.get(definition.symbol) if evaluator else None
+            if value is not None:
+                result.values[definition.symbol.name] = self.labelled(
+                    _value_of(value), self.shapes.index(definition.symbol))
+        for con in model.constraints:
+            report = self.report(con)
+            if report is not None:
+                result.constraints[con.name] = report
+        return result
+
+    def labelled(self, value: Any, index: tuple[Symbol, ...]) -> Labelled:
+        if value is None:
+            return None
+        array = np.asarray(value, dtype=float)
+        if not index:
+            return float(array)
+        labels = [self.bindings.labels_of(s) for s in index]
+        if len(index) == 1:
+            return pd.Series(array.reshape(-1), index=pd.Index(labels[0], name=index[0].name))
+        if len(index) == 2:
+            frame = pd.DataFrame(array, index=pd.Index(labels[0], name=index[0].name),
+                                 columns=pd.Index(labels[1], name=index[1].name))
+            return frame
+        multi = pd.MultiIndex.from_product(labels, names=[s.name for s in index])
+        return pd.Series(array.reshape(-1), index=multi)
+
+    def report(self, con: ir.Constraint) -> ConstraintReport | None:
+        form = self.lowered.exact.get(con.name)
+        if form is not None:
+            x = np.abs(np.asarray(self.lowered.variables[form.variable].value, dtype=float))
+            slack = x - form.threshold
+            index = form.variable.index
+            return ConstraintReport(self.labelled(x, index), self.labelled(slack, index), None,
+                                    self._binding(slack, index))
+        parts = self.lowered.parts.get(con.name)
+        if not parts:
+            return None
+        index = self.shapes.constraints[con.name]
+        slacks = [_slack(p) for p in parts]
+        slack = np.minimum.reduce(slacks) if len(slacks) > 1 else slacks[0]
+        duals = [p.constraint.dual_value for p in parts]
+        dual = None if any(d is None for d in duals) else np.sum(
+            [np.asarray(d, dtype=float) for d in duals], axis=0)
+        value = next((_value_of(side) for p in parts for side in (p.lhs, p.rhs)
+                      if tensor.is_expr(side) and not side.is_constant()), None)
+        return ConstraintReport(self.labelled(value, index), self.labelled(slack, index),
+                                self.labelled(dual, index) if dual is not None else None,
+                                self._binding(slack, index))
+
+    def _binding(self, slack: np.ndarray, index: tuple[Symbol, ...]) -> Any:
+        flags = np.abs(np.asarray(slack, dtype=float)) <= BINDING_TOLERANCE * np.maximum(
+            1.0, np.abs(np.asarray(slack, dtype=float)))
+        if not index:
+            return bool(flags)
+        labelled = self.labelled(flags.astype(float), index)
+        return labelled.astype(bool) if labelled is not None else None
+
+
+def _value_of(side: Any) -> Any:
+    return side.value if tensor.is_expr(side) else side
+
+
+def _slack(part: Any) -> np.ndarray:
+    lhs = np.asarray(_value_of(part.lhs), dtype=float)
+    rhs = np.asarray(_value_of(part.rhs), dtype=float)
+    if part.op is ir.Relation.LE:
+        return rhs - lhs
+    if part.op is ir.Relation.GE:
+        return lhs - rhs
+    return -np.abs(lhs - rhs)
+
+
+def explain_status(status: str, model: ir.Model) -> list[str]:
+    """A sentence in the model's own names for every status that is not plainly optimal."""
+    names = ", ".join(f"'{c.name}'" for c in model.constraints) or "the variable bounds"
+    objective = f"'{model.objective.name}'"
+    if status.startswith("infeasible"):
+        return [f"infeasible: no decision satisfies all of {names} together; relax a limit "
+                f"or check the data those constraints use"]
+    if status.startswith("unbounded"):
+        direction = "up" if model.objective.sense is ir.Sense.MAXIMIZE else "down"
+        return [f"unbounded: {objective} can be pushed {direction} without limit; bound the "
+                f"decisions it uses (a capital, leverage or position limit)"]
+    if status.endswith("inaccurate"):
+        return [f"the solver reports '{status}': its answer may be off; try another solver "
+                f"(--solver CLARABEL, SCS, HIGHS) or rescale the data"]
+    if status not in ("optimal",):
+        return [f"the solver stopped with status '{status}'"]
+    return []

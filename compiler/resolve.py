@@ -1,0 +1,395 @@
+"""Stage 2 of 8: names and structure. Input: `ast.Model`. Output: `ir.Model`. Errors: E2xx.
+
+Checks undefined and duplicate names (with "did you mean"), use before declaration, the
+kind of every name (a set where a set is needed, no decision inside data), one objective,
+a name on every constraint, and calls against `signatures.SIGNATURES`. Constraint names
+live in their own namespace, so `capital: ... <= capital` reads naturally.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from compiler import ir
+from compiler.signatures import SIGNATURES, Context
+from compiler.symbols import Symbol, SymbolKind
+from dsl import ast
+from dsl.errors import Diagnostics, SpecError, error
+from dsl.source import Span
+
+DATA_KINDS = {SymbolKind.SET, SymbolKind.PARAM, SymbolKind.SERIES, SymbolKind.SCENARIOS}
+FLAGS_FOR = {
+    SymbolKind.VARIABLE: {"integer", "binary", "nonneg", "nonpos", "psd", "symmetric"},
+    SymbolKind.UNCERTAIN: {"nonneg", "nonpos", "psd", "symmetric"},
+}
+
+
+def _kind_of(decl: ast.Declaration) -> SymbolKind | None:
+    return {
+        ast.SetDecl: SymbolKind.SET, ast.ParamDecl: SymbolKind.PARAM,
+        ast.SeriesDecl: SymbolKind.SERIES, ast.ScenariosDecl: SymbolKind.SCENARIOS,
+        ast.VariableDecl: SymbolKind.VARIABLE, ast.UncertainDecl: SymbolKind.UNCERTAIN,
+        ast.LetDecl: SymbolKind.LET,
+    }.get(type(decl))
+
+
+class _Resolver:
+    def __init__(self, model: ast.Model):
+        self.model = model
+        self.diags = Diagnostics()
+        self.symbols: dict[str, Symbol] = {}
+        # every declared name with its line, to tell "undefined" from "declared later"
+        self.declared_later: dict[str, ast.Decl] = {
+            d.name: d for d in model.decls if _kind_of(d) is not None and isinstance(d, ast.Decl)
+        }
+
+    # ---- names ----
+
+    def declare(self, decl: ast.Decl, kind: SymbolKind, index: tuple[Symbol, ...] = (),
+                alias_of: Symbol | None = None) -> Symbol:
+        previous = self.symbols.get(decl.name)
+        symbol = Symbol(decl.name, kind, decl.name_span, index, decl, alias_of)
+        if previous is not None:
+            self.diags.add("E202", f"'{decl.name}' is declared twice", decl.name_span,
+                           "rename one of the two declarations",
+                           f"first declared as a {previous.kind.value} on line "
+                           f"{previous.span.line}")
+        else:
+            self.symbols[decl.name] = symbol
+        return symbol
+
+    def lookup(self, name: str, span: Span) -> Symbol:
+        symbol = self.symbols.get(name)
+        if symbol is not None:
+            return symbol
+        later = self.declared_later.get(name)
+        if later is not None and later.span.start > span.start:
+            raise error("E201", f"'{name}' is used before it is declared", span,
+                        f"move the declaration of '{name}' (line {later.span.line}) above "
+                        f"this line")
+        raise error("E201", f"undefined name '{name}'", span, self._suggest(name))
+
+    def _suggest(self, name: str) -> str:
+        close = difflib.get_close_matches(name, list(self.symbols), n=1, cutoff=0.6)
+        if close:
+            found = self.symbols[close[0]]
+            return (f"did you mean '{close[0]}'? It is declared as a {found.kind.value} on "
+                    f"line {found.span.line}.")
+        return "declare it (set, param, variable, ...) before this line, or fix the spelling."
+
+    def index_sets(self, names: tuple[str, ...], decl: ast.Decl) -> tuple[Symbol, ...]:
+        out = []
+        for name in names:
+            symbol = self.lookup(name, decl.span)
+            if symbol.kind is not SymbolKind.SET:
+                raise error("E206", f"'{name}' is a {symbol.kind.value}, not a set", decl.span,
+                            f"index by sets only; declare `set {name} = [...]` or use another "
+                            f"name")
+            out.append(symbol)
+        return tuple(out)
+
+    # ---- expressions ----
+
+    def expr(self, node: ast.Expr, context: Context, allowed: set[SymbolKind] | None = None
+             ) -> ir.Expr:
+        return _ExprResolver(self, context, allowed).visit(node)
+
+    def data_expr(self, node: ast.Expr) -> ir.Expr:
+        return self.expr(node, Context.DATA, DATA_KINDS)
+
+    # ---- declarations ----
+
+    def run(self) -> ir.Model:
+        header: ast.ModelDecl | None = None
+        sets, params, scenarios, variables, uncertains, lets = [], [], [], [], [], []
+        objectives: list[ir.Objective] = []
+        constraints: list[ir.Constraint] = []
+        rebalance: ast.RebalanceDecl | None = None
+        for decl in self.model.decls:
+            try:
+                if isinstance(decl, ast.ModelDecl):
+                    if header is not None:
+                        self.diags.add("E205", "a second model header", decl.span,
+                                       "keep one `model NAME \"doc\"` line per file")
+                    header = decl
+                elif isinstance(decl, ast.SetDecl):
+                    sets.append(self.set_decl(decl))
+                elif isinstance(decl, ast.ParamDecl | ast.SeriesDecl):
+                    params.append(self.param_decl(decl))
+                elif isinstance(decl, ast.ScenariosDecl):
+                    scenarios.append(self.scenarios_decl(decl))
+                elif isinstance(decl, ast.VariableDecl):
+                    variables.append(self.variable_decl(decl))
+                elif isinstance(decl, ast.UncertainDecl):
+                    uncertains.append(self.uncertain_decl(decl))
+                elif isinstance(decl, ast.LetDecl):
+                    index = self.index_sets(decl.index, decl)
+                    value = self.expr(decl.value, Context.MATH)
+                    lets.append(ir.LetDef(symbol=self.declare(decl, SymbolKind.LET, index),
+                                          value=value))
+                elif isinstance(decl, ast.ObjectiveDecl):
+                    objectives.append(ir.Objective(
+                        name=decl.name, sense=decl.sense, span=decl.span,
+                        expr=self.expr(decl.expr, Context.MATH)))
+                elif isinstance(decl, ast.ConstraintsDecl):
+                    constraints.extend(self.constraint(c) for c in decl.constraints)
+                elif isinstance(decl, ast.RebalanceDecl):
+                    rebalance = decl
+            except SpecError as exc:
+                self.diags.extend(exc)
+        self.check_structure(header, objectives, constraints)
+        self.diags.raise_if_any()
+        if header is None or not objectives:  # reported above
+            raise RuntimeError("structure check let a model without header or objective pass")
+        return ir.Model(
+            name=header.name, doc=header.doc, span=header.span, symbols=self.symbols,
+            sets=tuple(sets), params=tuple(params), scenarios=tuple(scenarios),
+            variables=tuple(variables), uncertains=tuple(uncertains), lets=tuple(lets),
+            objective=objectives[0], constraints=tuple(constraints),
+            rebalance=self.rebalance(rebalance) if rebalance else None,
+        )
+
+    def check_structure(self, header: ast.ModelDecl | None, objectives: list[ir.Objective],
+                        constraints: list[ir.Constraint]) -> None:
+        start = self.model.span.source.whole()
+        if header is None:
+            self.diags.add("E205", "the model has no header", start,
+                           'start the file with `model NAME "what it models"`')
+        if not objectives and not self.diags.items:
+            self.diags.add("E203", "the model has no objective", self.model.span.source.end(),
+                           "add `minimize NAME: expr` or `maximize NAME: expr`")
+        for extra in objectives[1:]:
+            self.diags.add("E204", f"a second objective '{extra.name}'", extra.span,
+                           "keep one objective; turn the other into a constraint or add it "
+                           "to the first with a weight",
+                           f"the first is '{objectives[0].name}' on line "
+                           f"{objectives[0].span.line}")
+        seen: dict[str, ir.Constraint] = {}
+        for con in constraints:
+            if con.name in seen:
+                self.diags.add("E202", f"constraint '{con.name}' is declared twice",
+                               con.name_span, "give each constraint its own name",
+                               f"first declared on line {seen[con.name].span.line}")
+            seen.setdefault(con.name, con)
+
+    def set_decl(self, decl: ast.SetDecl) -> ir.SetDef:
+        value = decl.value
+        if isinstance(value, ast.Name) and value.name in self.symbols:
+            target = self.symbols[value.name]
+            if target.kind is SymbolKind.SET:  # `set asset2 = asset`: an alias
+                return ir.SetDef(symbol=self.declare(decl, SymbolKind.SET, alias_of=target),
+                                 value=None)
+        resolved = self.data_expr(value)
+        symbol = self.declare(decl, SymbolKind.SET)
+        return ir.SetDef(symbol=symbol, value=resolved)
+
+    def param_decl(self, decl: ast.ParamDecl | ast.SeriesDecl) -> ir.ParamDef:
+        index = self.index_sets(decl.index, decl)
+        value = self.data_expr(decl.value) if decl.value is not None else None
+        kind = SymbolKind.SERIES if isinstance(decl, ast.SeriesDecl) else SymbolKind.PARAM
+        return ir.ParamDef(symbol=self.declare(decl, kind, index), value=value, unit=decl.unit)
+
+    def scenarios_decl(self, decl: ast.ScenariosDecl) -> ir.ScenariosDef:
+        dims: list[Symbol] = []
+        for position, dim in enumerate(decl.dims):
+            if isinstance(dim, int):
+                # An anonymous set of draws, named after the scenarios.
+                draws = ast.SetDecl(name=f"{decl.name}_draw" if position == 0 else
+                                    f"{decl.name}_draw{position}", value=ast.Number(value=dim),
+                                    span=decl.span, name_span=decl.name_span)
+                dims.append(Symbol(draws.name, SymbolKind.SET, decl.name_span, (), draws))
+            else:
+                dims.extend(self.index_sets((dim,), decl))
+        sampler = None
+        if decl.sampler is not None:
+            resolved = self.expr(decl.sampler, Context.SAMPLER, DATA_KINDS)
+            if not isinstance(resolved, ir.Call):  # the grammar only allows a call here
+                raise RuntimeError("scenario sampler is not a call")
+            sampler = resolved
+        value = self.data_expr(decl.value) if decl.value is not None else None
+        symbol = self.declare(decl, SymbolKind.SCENARIOS, tuple(dims))
+        return ir.ScenariosDef(symbol=symbol, sampler=sampler, value=value)
+
+    def _flags_and_bounds(self, decl: ast.VariableDecl | ast.UncertainDecl, kind: SymbolKind
+                          ) -> tuple[ir.Expr | None, ir.Expr | None, frozenset[str]]:
+        for flag in decl.flags:
+            if flag not in FLAGS_FOR[kind]:
+                raise error("E211", f"an {kind.value} cannot be '{flag}'", decl.span,
+                            f"use one of: {', '.join(sorted(FLAGS_FOR[kind]))}")
+        lower = upper = None
+        for bound in decl.bounds:
+            value = self.data_expr(bound.value)
+            if bound.relation is ast.Relation.GE:
+                lower = value
+            else:
+                upper = value
+        return lower, upper, frozenset(decl.flags)
+
+    def variable_decl(self, decl: ast.VariableDecl) -> ir.VariableDef:
+        index = self.index_sets(decl.index, decl)
+        lower, upper, flags = self._flags_and_bounds(decl, SymbolKind.VARIABLE)
+        symbol = self.declare(decl, SymbolKind.VARIABLE, index)
+        return ir.VariableDef(symbol=symbol, lower=lower, upper=upper, flags=flags)
+
+    def uncertain_decl(self, decl: ast.UncertainDecl) -> ir.UncertainDef:
+        index = self.index_sets(decl.index, decl)
+        lower, upper, flags = self._flags_and_bounds(decl, SymbolKind.UNCERTAIN)
+        symbol = self.declare(decl, SymbolKind.UNCERTAIN, index)
+        # The adversary's set may mention only its own variable and data: dsp's rule for
+        # saddle extrema, checked here so users never meet its LocalVariableError.
+        own = DATA_KINDS | {SymbolKind.UNCERTAIN}
+        set_expr = (self.expr(decl.set_expr, Context.UNCERTAINTY, own)
+                    if decl.set_expr is not None else None)
+        constraints = []
+        for line in decl.constraints:
+            con = self.constraint(line, required_name=False, allowed=own)
+            foreign = [r for r in ir.refs(con.condition) if r.symbol.kind is SymbolKind.UNCERTAIN
+                       and r.symbol is not symbol]
+            if foreign:
+                raise error("E210", f"the set of '{decl.name}' mentions another uncertain "
+                            f"quantity '{foreign[0].symbol.name}'", foreign[0].span,
+                            "describe each uncertain quantity's set in its own block, or "
+                            "declare one uncertain quantity that stacks both")
+            constraints.append(con)
+        if set_expr is None and not constraints and lower is None and upper is None:
+            raise error("E211", f"uncertain '{decl.name}' has no set", decl.span,
+                        f"say where the adversary may choose it, e.g. `uncertain {decl.name} "
+                        f"in box(lo, hi)` or an indented block of constraints")
+        return ir.UncertainDef(symbol=symbol, lower=lower, upper=upper, flags=flags,
+                               set_expr=set_expr, constraints=tuple(constraints))
+
+    def constraint(self, decl: ast.ConstraintDecl, required_name: bool = True,
+                   allowed: set[SymbolKind] | None = None) -> ir.Constraint:
+        if decl.name is None and required_name:
+            raise error("E212", "this constraint has no name", decl.span,
+                        "name it, as in `budget: sum(w) == 1`: results, duals and errors "
+                        "refer to constraints by name")
+        name = decl.name or f"line {decl.span.line}"
+        return ir.Constraint(name=name, condition=self.condition(decl.condition, allowed),
+                             span=decl.span, name_span=decl.name_span)
+
+    def condition(self, node: ast.Condition, allowed: set[SymbolKind] | None) -> ir.Condition:
+        if isinstance(node, ast.Disjunction):
+            return ir.Disjunction(options=tuple(self.comparison(o, allowed)
+                                                for o in node.options), span=node.span)
+        return self.comparison(node, allowed)
+
+    def comparison(self, node: ast.Comparison, allowed: set[SymbolKind] | None
+                   ) -> ir.Comparison:
+        terms = tuple(self.expr(t, Context.MATH, allowed) for t in node.terms)
+        return ir.Comparison(terms=terms, ops=node.ops, span=node.span)
+
+    def rebalance(self, decl: ast.RebalanceDecl) -> ir.Rebalance:
+        on = self.lookup(decl.on, decl.span) if decl.on else None
+        return ir.Rebalance(every=decl.every, count=decl.count, on=on, span=decl.span)
+
+
+class _ExprResolver:
+    """Resolves one expression tree in a context (which calls and which kinds of names)."""
+
+    def __init__(self, owner: _Resolver, context: Context, allowed: set[SymbolKind] | None):
+        self.owner, self.context, self.allowed = owner, context, allowed
+
+    def visit(self, node: ast.Expr) -> ir.Expr:
+        method = getattr(self, f"visit_{type(node).__name__}")
+        result: ir.Expr = method(node)
+        return result
+
+    def visit_Number(self, node: ast.Number) -> ir.Expr:
+        return ir.Const(value=float(node.value), span=node.span)
+
+    def visit_Quantity(self, node: ast.Quantity) -> ir.Expr:
+        return ir.Const(value=float(node.value) * ast.UNIT_SCALE[node.unit], unit=node.unit,
+                        span=node.span)
+
+    def visit_String(self, node: ast.String) -> ir.Expr:
+        return ir.Str(value=node.value, span=node.span)
+
+    def visit_Name(self, node: ast.Name) -> ir.Expr:
+        symbol = self.owner.lookup(node.name, node.span)
+        if self.allowed is not None and symbol.kind not in self.allowed:
+            if self.context is Context.DATA or self.allowed == DATA_KINDS:
+                raise error("E209", f"{symbol.kind.value} '{node.name}' in data", node.span,
+                            "data (sets, params, scenarios, bounds) is fixed before the solve; "
+                            "move this expression into a `let`, the objective or a constraint")
+            raise error("E210", f"the set of an uncertain quantity mentions the "
+                        f"{symbol.kind.value} '{node.name}'", node.span,
+                        "an uncertainty set may use only its own uncertain quantity, params "
+                        "and sets; put conditions that involve decisions in `subject to`")
+        return ir.Ref(symbol=symbol, span=node.span)
+
+    def visit_Call(self, node: ast.Call) -> ir.Expr:
+        signature = SIGNATURES.get(node.func)
+        if signature is None:
+            close = difflib.get_close_matches(node.func, list(SIGNATURES), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "see the builtin list in the docs."
+            raise error("E207", f"unknown function '{node.func}'", node.func_span, hint)
+        allowed_here = {self.context, Context.MATH} if self.context is Context.DATA else {
+            self.context, Context.MATH}
+        if signature.context not in allowed_here and not (
+                signature.context is Context.DATA and self.context is Context.SAMPLER):
+            raise error("E208", f"'{node.func}' belongs in {signature.context.value}",
+                        node.func_span, f"use {node.func}(...) only in "
+                        f"{signature.context.value}")
+        count = len(node.args)
+        if count < signature.min_args or (signature.max_args is not None
+                                          and count > signature.max_args):
+            expected = (f"{signature.min_args}" if signature.min_args == signature.max_args
+                        else f"{signature.min_args} to {signature.max_args}")
+            raise error("E208", f"'{node.func}' takes {expected} positional arguments, not "
+                        f"{count}", node.span, f"call it as {signature.doc or node.func + '(x)'}")
+        kwargs = []
+        for keyword in node.kwargs:
+            if keyword.name not in signature.keywords:
+                known = ", ".join(sorted(signature.keywords)) or "none"
+                raise error("E208", f"'{node.func}' has no argument '{keyword.name}'",
+                            keyword.span, f"its keyword arguments are: {known}")
+            if keyword.name == "over" and isinstance(keyword.value, ast.Name):
+                value: ir.Expr = self.visit(keyword.value)
+            elif keyword.name in signature.word_keywords and isinstance(keyword.value, ast.Name) \
+                    and keyword.value.name not in self.owner.symbols:
+                value = ir.Word(word=keyword.value.name, span=keyword.value.span)
+            else:
+                value = self.visit(keyword.value)
+            kwargs.append((keyword.name, value))
+        args_context = self
+        if signature.context is Context.SAMPLER or signature.context is Context.UNCERTAINTY:
+            args_context = _ExprResolver(self.owner, Context.MATH, self.allowed)
+        return ir.Call(func=node.func, args=tuple(args_context.visit(a) for a in node.args),
+                       kwargs=tuple(kwargs), span=node.span, func_span=node.func_span)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ir.Expr:
+        return ir.Attr(base=self.visit(node.base), name=node.name, span=node.span)
+
+    def visit_Index(self, node: ast.Index) -> ir.Expr:
+        return ir.Select(base=self.visit(node.base), labels=tuple(self.visit(x)
+                                                                  for x in node.labels),
+                         span=node.span)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ir.Expr:
+        return ir.BinOp(op=node.op, left=self.visit(node.left), right=self.visit(node.right),
+                        span=node.span)
+
+    def visit_Neg(self, node: ast.Neg) -> ir.Expr:
+        return ir.Neg(operand=self.visit(node.operand), span=node.span)
+
+    def visit_ListLit(self, node: ast.ListLit) -> ir.Expr:
+        return ir.ListLit(items=tuple(self.visit(i) for i in node.items), span=node.span)
+
+    def visit_Range(self, node: ast.Range) -> ir.Expr:
+        return ir.Range(start=self.visit(node.start), stop=self.visit(node.stop), span=node.span)
+
+
+def resolve(model: ast.Model) -> ir.Model:
+    """Resolve names and check the model's structure.
+
+    Args:
+        model: a parsed model.
+
+    Returns:
+        The IR, with every name bound to its `Symbol`.
+
+    Raises:
+        SpecError: E2xx, every name problem in the model at once.
+    """
+    return _Resolver(model).run()

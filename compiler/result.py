@@ -1,0 +1,187 @@
+"""`Result`: what a solve reports, by name, with set labels — and its JSON and table forms.
+
+Values are floats (scalars), pandas Series (one index set) or DataFrames (two). Each named
+constraint reports its value (the side that holds the decision), slack, dual and whether
+it binds. A status other than "optimal" is data, explained in `notes`, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+Labelled = float | pd.Series | pd.DataFrame | None
+
+
+@dataclass
+class ConstraintReport:
+    value: Labelled
+    slack: Labelled
+    dual: Labelled
+    binding: bool | pd.Series | pd.DataFrame | None
+
+
+@dataclass
+class Result:
+    model: str
+    status: str
+    objective: float | None
+    objective_name: str
+    sense: str
+    values: dict[str, Labelled] = field(default_factory=dict)
+    constraints: dict[str, ConstraintReport] = field(default_factory=dict)
+    worst_case: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    solver: str = ""
+    solve_time: float = 0.0
+    problem: cp.Problem | None = field(default=None, repr=False)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+    @property
+    def duals(self) -> dict[str, Labelled]:
+        return {name: report.dual for name, report in self.constraints.items()}
+
+    def __getitem__(self, name: str) -> Labelled:
+        return self.values[name]
+
+    def binding(self) -> list[str]:
+        """Names of the constraints that bind (at least one label, for indexed ones)."""
+        out = []
+        for name, report in self.constraints.items():
+            flag = report.binding
+            if isinstance(flag, pd.Series | pd.DataFrame):
+                if bool(np.asarray(flag, dtype=bool).any()):
+                    out.append(name)
+            elif flag:
+                out.append(name)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "status": self.status,
+            "objective": _plain(self.objective),
+            "variables": {k: _plain(v) for k, v in self.values.items()},
+            "constraints": {
+                name: {"value": _plain(r.value), "dual": _plain(r.dual),
+                       "slack": _plain(r.slack), "binding": _plain(r.binding)}
+                for name, r in self.constraints.items()
+            },
+            "worst_case": {k: _plain(v) for k, v in self.worst_case.items()},
+            "notes": list(self.notes),
+            "solver": self.solver,
+            "solve_time": self.solve_time,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scalar value: `name` or `name[label]`, for CSV output."""
+        rows: list[tuple[str, Any]] = [(self.objective_name, self.objective)]
+        for name, value in self.values.items():
+            rows.extend(_flat_rows(name, value))
+        return pd.DataFrame(rows, columns=["name", "value"])
+
+    def table(self) -> str:
+        return format_table(self)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: Series -> {label: v}, DataFrame -> {row: {col: v}}, NaN -> None."""
+    if isinstance(value, pd.DataFrame):
+        return {str(r): {str(c): _plain(value.loc[r, c]) for c in value.columns}
+                for r in value.index}
+    if isinstance(value, pd.Series):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.generic | float | int):
+        number = float(value)
+        return None if math.isnan(number) else number
+    return value
+
+
+def _flat_rows(name: str, value: Labelled) -> list[tuple[str, Any]]:
+    if isinstance(value, pd.DataFrame):
+        return [(f"{name}[{r}, {c}]", value.loc[r, c]) for r in value.index
+                for c in value.columns]
+    if isinstance(value, pd.Series):
+        return [(f"{name}[{k}]", v) for k, v in value.items()]
+    return [(name, value)]
+
+
+def _number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{float(value):.6g}"
+
+
+MAX_ROWS = 20
+
+
+def _rows_text(value: pd.Series | pd.DataFrame) -> list[str]:
+    shown = value.head(MAX_ROWS) if len(value) > MAX_ROWS else value
+    text = shown.to_string(float_format=lambda v: f"{v:.6g}")
+    lines = ["  " + row for row in text.splitlines()]
+    if len(value) > MAX_ROWS:
+        lines.append(f"  ... {len(value) - MAX_ROWS} more rows (--format csv or json shows all)")
+    return lines
+
+
+def format_table(result: Result) -> str:
+    """The human-readable report printed by `saddle solve`."""
+    lines = [f"model {result.model}",
+             f"status     {result.status}  ({result.solver}, {result.solve_time:.3f} s)"]
+    lines.append(f"objective  {result.sense} {result.objective_name} = "
+                 f"{_number(result.objective)}")
+    for name, value in result.values.items():
+        lines.append("")
+        if isinstance(value, pd.Series | pd.DataFrame):
+            lines.append(f"{name}:")
+            lines.extend(_rows_text(value))
+        else:
+            lines.append(f"{name} = {_number(value)}")
+    if result.constraints:
+        lines += ["", f"{'constraint':<24}{'value':>14}{'slack':>14}{'dual':>14}  binding"]
+        for name, report in result.constraints.items():
+            for label, value, slack, dual, binding in _constraint_rows(name, report):
+                lines.append(f"{label:<24}{_number(value):>14}{_number(slack):>14}"
+                             f"{_number(dual):>14}  {'yes' if binding else ''}")
+    if result.worst_case:
+        lines += ["", "worst case:"]
+        for name, value in result.worst_case.items():
+            lines.append(f"  {name} = {value}")
+    if result.notes:
+        lines += ["", "notes:"]
+        lines.extend(f"  - {note}" for note in result.notes)
+    return "\n".join(lines)
+
+
+def _constraint_rows(name: str, report: ConstraintReport) -> list[tuple[str, Any, Any, Any, Any]]:
+    if isinstance(report.slack, pd.Series):
+        return [(f"{name}[{label}]", _at(report.value, label), report.slack[label],
+                 _at(report.dual, label), _at(report.binding, label))
+                for label in report.slack.index]
+    if isinstance(report.slack, pd.DataFrame):
+        return [(f"{name}[{r}, {c}]", _at2(report.value, r, c), report.slack.loc[r, c],
+                 _at2(report.dual, r, c), _at2(report.binding, r, c))
+                for r in report.slack.index for c in report.slack.columns]
+    return [(name, report.value, report.slack, report.dual, report.binding)]
+
+
+def _at(value: Any, label: Any) -> Any:
+    return value[label] if isinstance(value, pd.Series) else value
+
+
+def _at2(value: Any, row: Any, col: Any) -> Any:
+    return value.loc[row, col] if isinstance(value, pd.DataFrame) else value

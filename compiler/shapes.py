@@ -1,0 +1,317 @@
+"""Stage 3 of 8: index sets and shapes. Input: `ir.Model`. Output: `Shapes`. Errors: E3xx.
+
+A shape is a tuple of index sets (symbols), never of sizes, so this pass needs no data.
+Rules (documented in docs/language.md):
+
+* `+ - * /`, `max(a, b)`: align by name; the result is indexed by the union of both sides'
+  sets (left's order first). A set missing on one side broadcasts.
+* `a @ b` sums over the sets the two share. If they share none, a set and its alias
+  (`set asset2 = asset`) are contracted instead, so `w @ cov @ w` reads naturally.
+* Reductions (`sum`, `mean`, `max`, `min`, `first`, `last`) drop every set, or the one
+  named by `over = S`. `diff` keeps its shape.
+* A list literal or `csv(...)` takes the index its declaration gives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from compiler import ir
+from compiler.symbols import Symbol, SymbolKind, index_text
+from dsl.errors import Diagnostics, SpecError, error
+
+Index = tuple[Symbol, ...]
+
+REDUCTIONS = {"sum", "mean", "max", "min", "first", "last"}
+ELEMENTWISE = {"abs", "pos", "neg", "square", "sqrt", "exp", "log", "inv_pos", "diff"}
+SCALAR_ATOMS = {"norm1", "norm2", "norm_inf", "sum_squares", "count", "chi2_quantile"}
+
+
+@dataclass
+class Shapes:
+    """Side tables: the index of every expression node, let, and constraint."""
+
+    of: dict[ir.Expr, Index] = field(default_factory=dict)
+    lets: dict[Symbol, Index] = field(default_factory=dict)
+    constraints: dict[str, Index] = field(default_factory=dict)
+
+    def index(self, symbol: Symbol) -> Index:
+        return self.lets.get(symbol, symbol.index)
+
+
+def union(left: Index, right: Index) -> Index:
+    return left + tuple(s for s in right if s not in left)
+
+
+def contraction(left: Index, right: Index) -> list[tuple[Symbol, Symbol]]:
+    """The (left set, right set) pairs that `left @ right` sums over; empty if none."""
+    shared = [(s, s) for s in left if s in right]
+    if shared:
+        return shared
+    return [(a, b) for a in left for b in right if a.root is b.root]
+
+
+class _ShapeChecker:
+    def __init__(self, model: ir.Model):
+        self.model = model
+        self.shapes = Shapes()
+
+    def infer(self, node: ir.Expr, context: Index | None = None) -> Index:
+        method = getattr(self, f"infer_{type(node).__name__}")
+        index: Index = method(node, context)
+        self.shapes.of[node] = index
+        return index
+
+    # ---- leaves ----
+
+    def infer_Const(self, node: ir.Const, context: Index | None) -> Index:
+        return ()
+
+    def infer_Str(self, node: ir.Str, context: Index | None) -> Index:
+        return ()
+
+    def infer_Word(self, node: ir.Word, context: Index | None) -> Index:
+        return ()
+
+    def infer_Ref(self, node: ir.Ref, context: Index | None) -> Index:
+        if node.symbol.kind is SymbolKind.SET:
+            return (node.symbol,)  # a set's labels as numbers, indexed by itself
+        return self.shapes.index(node.symbol)
+
+    def infer_Range(self, node: ir.Range, context: Index | None) -> Index:
+        self.infer(node.start)
+        self.infer(node.stop)
+        return ()
+
+    def infer_ListLit(self, node: ir.ListLit, context: Index | None) -> Index:
+        if not context:
+            raise error("E305", "a list here has no index set to take", node.span,
+                        "declare the list as a param with an index, e.g. "
+                        "`param p[S] = [...]`, and use the param's name")
+        depth, item = 0, node
+        while isinstance(item, ir.ListLit) and item.items:
+            depth += 1
+            item = item.items[0]  # type: ignore[assignment]
+        if depth != len(context):
+            raise error("E305", f"a {depth}-level list for a value indexed by "
+                        f"{index_text(context)}", node.span,
+                        f"write a list nested {len(context)} level(s) deep, one level per "
+                        f"index set, in the declared order")
+        for element in _flatten(node):
+            self.infer(element)
+        return context
+
+    # ---- operators ----
+
+    def infer_Neg(self, node: ir.Neg, context: Index | None) -> Index:
+        return self.infer(node.operand, context)
+
+    def infer_BinOp(self, node: ir.BinOp, context: Index | None) -> Index:
+        left = self.infer(node.left, context)
+        right = self.infer(node.right, context)
+        if node.op is ir.BinOperator.POW:
+            if right:
+                raise error("E303", f"the exponent is indexed by {index_text(right)}",
+                            node.right.span, "use a scalar exponent, such as `x ^ 2`")
+            return left
+        if node.op is ir.BinOperator.MATMUL:
+            if not left or not right:
+                raise error("E302", "'@' with a scalar operand", node.span,
+                            "use '*' to scale by a scalar; '@' sums over a shared index set")
+            pairs = contraction(left, right)
+            if not pairs:
+                raise error("E302", f"'@' between {index_text(left)} and {index_text(right)}"
+                            " shares no index set", node.span,
+                            "'@' sums over the index sets both sides share; index both by the "
+                            "same set, or use '*' for an outer product")
+            if len(pairs) > 1 and pairs[0][0] is not pairs[0][1]:
+                raise error("E302", "'@' could contract several aliased sets", node.span,
+                            "index the two sides so that exactly one set is shared")
+            gone_left = {a for a, _ in pairs}
+            gone_right = {b for _, b in pairs}
+            return tuple(s for s in left if s not in gone_left) + tuple(
+                s for s in right if s not in gone_right)
+        return union(left, right)
+
+    # ---- calls ----
+
+    def infer_Call(self, node: ir.Call, context: Index | None) -> Index:
+        func = node.func
+        if func == "csv":
+            for _, value in node.kwargs:
+                if not isinstance(value, ir.ListLit):
+                    self.infer(value)
+            return context or ()
+        arg_context = context if func in ELEMENTWISE else None
+        args = [self.infer(a, arg_context) for a in node.args]
+        over = node.kwarg("over")
+        for name, value in node.kwargs:
+            if name != "over":
+                self.infer(value)
+        if over is not None:
+            return self.reduce_over(node, args[0], over)
+        if func in REDUCTIONS and len(args) == 2:  # max(a, b), min(a, b): elementwise
+            return union(args[0], args[1])
+        if func in ("first", "last"):
+            if len(args[0]) > 1:
+                raise error("E303", f"'{func}' of a value indexed by {index_text(args[0])}",
+                            node.span, f"say which set with `{func}(x, over = S)`")
+            return ()
+        if func in REDUCTIONS or func in SCALAR_ATOMS:
+            return ()
+        if func in ELEMENTWISE:
+            return args[0]
+        return getattr(self, f"call_{func}", self.call_other)(node, args)
+
+    def reduce_over(self, node: ir.Call, arg: Index, over: ir.Expr) -> Index:
+        if not (isinstance(over, ir.Ref) and over.symbol.kind is SymbolKind.SET):
+            raise error("E303", "'over' needs an index set", over.span,
+                        "name one of the argument's index sets, as in `sum(x, over = tenor)`")
+        if over.symbol not in arg:
+            raise error("E303", f"'{over.symbol.name}' is not an index set of the argument, "
+                        f"which is indexed by {index_text(arg)}", over.span,
+                        f"choose one of {index_text(arg)}")
+        if node.func == "diff":
+            return arg
+        return tuple(s for s in arg if s is not over.symbol)
+
+    def call_quad_form(self, node: ir.Call, args: list[Index]) -> Index:
+        x, matrix = args
+        ok = (len(x) == 1 and len(matrix) == 2 and x[0] in matrix
+              and matrix[0].root is matrix[1].root)
+        if not ok:
+            raise error("E303", f"quad_form of {index_text(x)} with a matrix indexed by "
+                        f"{index_text(matrix)}", node.span,
+                        "index the matrix by the vector's set twice, e.g. `param cov[asset, "
+                        "asset2]` with `set asset2 = asset`")
+        return ()
+
+    def call_log_sum_exp(self, node: ir.Call, args: list[Index]) -> Index:
+        weights = node.kwarg("weights")
+        if weights is not None:
+            extra = [s for s in self.shapes.of[weights] if s not in args[0]]
+            if extra:
+                raise error("E303", f"weights indexed by {index_text(self.shapes.of[weights])}"
+                            f" for exponents indexed by {index_text(args[0])}", weights.span,
+                            "index the weights by (some of) the exponents' sets")
+        return ()
+
+    def call_cvar(self, node: ir.Call, args: list[Index]) -> Index:
+        if args[0]:
+            raise error("E303", "the cvar level must be a scalar", node.args[0].span,
+                        "write the level as a number, e.g. `cvar(0.95, losses)`")
+        if len(args[1]) != 1:
+            raise error("E303", f"cvar of losses indexed by {index_text(args[1])}",
+                        node.args[1].span, "give one loss per scenario: an expression indexed "
+                        "by the scenario set only (sum or contract the other sets)")
+        return ()
+
+    def call_other(self, node: ir.Call, args: list[Index]) -> Index:
+        return ()  # uncertainty sets and samplers: checked by their own passes
+
+    def infer_Attr(self, node: ir.Attr, context: Index | None) -> Index:
+        self.infer(node.base, context)
+        return context or ()
+
+    def infer_Select(self, node: ir.Select, context: Index | None) -> Index:
+        base = self.infer(node.base)
+        for label in node.labels:
+            if self.infer(label):
+                raise error("E303", "a label must be a single string or number", label.span,
+                            'select by label, as in `w["10Y"]`')
+        if len(node.labels) > len(base):
+            raise error("E303", f"{len(node.labels)} labels for a value indexed by "
+                        f"{index_text(base)}", node.span, "give one label per index set")
+        return base[len(node.labels):]
+
+    # ---- declarations ----
+
+    def fits(self, value: ir.Expr, declared: Index, what: str) -> None:
+        index = self.infer(value, declared)
+        extra = [s for s in index if s not in declared]
+        if extra:
+            raise error("E301", f"{what} is indexed by {index_text(declared)} but its value by "
+                        f"{index_text(index)}", value.span,
+                        f"remove '{extra[0].name}' from the value (sum over it, or select a "
+                        f"label) or add it to the declaration's index")
+
+    def check_comparison(self, con: ir.Constraint, comparison: ir.Comparison) -> Index:
+        index: Index = ()
+        for term in comparison.terms:
+            index = union(index, self.infer(term))
+        return index
+
+    def run(self) -> Shapes:
+        diags = Diagnostics()
+        m = self.model
+        steps = [lambda d=d: self.infer(d.value) for d in m.sets if isinstance(d.value, ir.Range)]
+        steps += [lambda d=d: self.fits(d.value, d.symbol.index, d.symbol.describe())
+                  for d in m.params if d.value is not None]
+        for s in m.scenarios:
+            if s.sampler is not None:
+                steps += [lambda a=a, s=s: self.fits(a, s.symbol.index, s.symbol.describe())
+                          for a in s.sampler.args + tuple(v for _, v in s.sampler.kwargs)]
+        for v in (*m.variables, *m.uncertains):
+            steps += [lambda b=b, v=v: self.fits(b, v.symbol.index, f"a bound of "
+                                                 f"{v.symbol.describe()}")
+                      for b in (v.lower, v.upper) if b is not None]
+        steps += [lambda d=d: self.let(d) for d in m.lets]
+        steps += [lambda u=u: self.infer(u.set_expr) for u in m.uncertains
+                  if u.set_expr is not None]
+        steps += [lambda c=c: self.constraint(c) for u in m.uncertains for c in u.constraints]
+        steps += [self.objective]
+        steps += [lambda c=c: self.constraint(c) for c in m.constraints]
+        for step in steps:
+            try:
+                step()
+            except SpecError as exc:
+                diags.extend(exc)
+        diags.raise_if_any()
+        return self.shapes
+
+    def let(self, definition: ir.LetDef) -> None:
+        declared = definition.symbol.index
+        if declared:
+            self.fits(definition.value, declared, definition.symbol.describe())
+            self.shapes.lets[definition.symbol] = declared
+        else:
+            self.shapes.lets[definition.symbol] = self.infer(definition.value)
+
+    def objective(self) -> None:
+        objective = self.model.objective
+        index = self.infer(objective.expr)
+        if index:
+            raise error("E304", f"objective '{objective.name}' is indexed by "
+                        f"{index_text(index)}", objective.expr.span,
+                        "an objective is one number: wrap it in sum(...), or reduce it with "
+                        "max(...) or a norm")
+
+    def constraint(self, con: ir.Constraint) -> None:
+        options = (con.condition.options if isinstance(con.condition, ir.Disjunction)
+                   else (con.condition,))
+        index: Index = ()
+        for option in options:
+            index = union(index, self.check_comparison(con, option))
+        self.shapes.constraints[con.name] = index
+
+
+def _flatten(node: ir.ListLit) -> list[ir.Expr]:
+    out: list[ir.Expr] = []
+    for item in node.items:
+        out.extend(_flatten(item) if isinstance(item, ir.ListLit) else [item])
+    return out
+
+
+def check_shapes(model: ir.Model) -> Shapes:
+    """Infer and check the index sets of every expression.
+
+    Args:
+        model: the resolved model.
+
+    Returns:
+        `Shapes`: the index of every expression node, let and constraint.
+
+    Raises:
+        SpecError: E3xx, for every misaligned expression.
+    """
+    return _ShapeChecker(model).run()

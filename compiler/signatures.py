@@ -1,0 +1,80 @@
+"""Builtin function signatures: arity, keywords and where each function may be used.
+
+`resolve` checks calls against these (E207 unknown function, E208 bad arguments); index
+rules live in `shapes.py` and lowering rules in `builtins.py`, both keyed by the same names.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Context(enum.Enum):
+    MATH = "an expression"  # objective, constraints, lets, and data arithmetic
+    DATA = "a data declaration (set, param, series, scenarios)"
+    SAMPLER = "a scenarios declaration after '~'"
+    UNCERTAINTY = "an uncertain declaration after 'in'"
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    min_args: int
+    max_args: int | None  # None: any number
+    keywords: frozenset[str] = frozenset()
+    context: Context = Context.MATH
+    word_keywords: frozenset[str] = frozenset()  # keywords whose bare-word values are options
+    doc: str = ""
+
+
+def _sig(min_args: int, max_args: int | None, *keywords: str,
+         context: Context = Context.MATH, words: tuple[str, ...] = (), doc: str = "") -> Signature:
+    return Signature(min_args, max_args, frozenset(keywords), context, frozenset(words), doc)
+
+
+SIGNATURES: dict[str, Signature] = {
+    # reductions along all index sets, or along one with `over = S`
+    "sum": _sig(1, 1, "over", doc="sum(x) or sum(x, over = S)"),
+    "mean": _sig(1, 1, "over", doc="mean(x) or mean(x, over = S)"),
+    "max": _sig(1, 2, "over", doc="max(x) (largest element), max(x, over = S), max(a, b)"),
+    "min": _sig(1, 2, "over", doc="min(x), min(x, over = S), min(a, b)"),
+    "first": _sig(1, 1, "over", doc="first(x, over = S): the value at S's first label"),
+    "last": _sig(1, 1, "over", doc="last(x, over = S): the value at S's last label"),
+    "diff": _sig(1, 1, "over", doc="diff(x, over = S): x[t] - x[t-1], 0 at the first label"),
+    "count": _sig(1, 1, doc="count(S): the number of labels of a set (or elements of x)"),
+    # elementwise
+    "abs": _sig(1, 1),
+    "pos": _sig(1, 1, doc="max(x, 0)"),
+    "neg": _sig(1, 1, doc="max(-x, 0)"),
+    "square": _sig(1, 1),
+    "sqrt": _sig(1, 1),
+    "exp": _sig(1, 1),
+    "log": _sig(1, 1),
+    "inv_pos": _sig(1, 1),
+    # scalar-valued atoms
+    "norm1": _sig(1, 1),
+    "norm2": _sig(1, 1),
+    "norm_inf": _sig(1, 1),
+    "sum_squares": _sig(1, 1),
+    "quad_form": _sig(2, 2, doc="quad_form(x, P) = x' P x, with P indexed [S, S] or [S, S2]"),
+    "log_sum_exp": _sig(1, 1, "weights", doc="log(sum(weights * exp(x)))"),
+    "cvar": _sig(2, 2, doc="cvar(level, losses): mean of the worst (1 - level) of the losses"),
+    # data
+    "csv": _sig(1, 1, "row", "columns", "index", context=Context.DATA, words=("row",),
+                doc='csv("file.csv", row = last|first|"label", columns = [...])'),
+    "chi2_quantile": _sig(2, 2, doc="chi2_quantile(p, dof): the chi-square quantile"),
+    # scenario samplers
+    "normal": _sig(0, 2, "mean", "std", "seed", context=Context.SAMPLER,
+                   doc="normal(mean, std, seed = N)"),
+    "student_t": _sig(1, 3, "df", "mean", "scale", "seed", context=Context.SAMPLER,
+                      doc="student_t(df, mean, scale, seed = N)"),
+    "bootstrap": _sig(1, 1, "block", "seed", context=Context.DATA,
+                      doc="bootstrap(series, block = N, seed = N)"),
+    # uncertainty sets (compiled by the saddle-point backend)
+    "box": _sig(2, 2, context=Context.UNCERTAINTY),
+    "ball": _sig(2, 2, "norm", context=Context.UNCERTAINTY),
+    "ellipsoid": _sig(1, 3, "shape", "covariance", "precision", "radius",
+                      context=Context.UNCERTAINTY),
+    "budget": _sig(3, 3, context=Context.UNCERTAINTY),
+    "simplex": _sig(0, 1, context=Context.UNCERTAINTY),
+}

@@ -1,0 +1,124 @@
+"""Arrays and cvxpy expressions over named axes: align, broadcast, contract, reduce.
+
+Every lowered value has one axis per index set of its `Shapes` entry, in that order. These
+helpers move between such orders and treat numpy arrays and cvxpy expressions alike.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+
+from compiler.symbols import Symbol
+
+Index = tuple[Symbol, ...]
+Value = Any  # np.ndarray (0-d for scalars) or cp.Expression
+
+
+def is_expr(value: Value) -> bool:
+    return isinstance(value, cp.Expression)
+
+
+def permute(value: Value, order: list[int]) -> Value:
+    if order == sorted(order):
+        return value
+    if is_expr(value):
+        if len(order) == 2:
+            return value.T
+        return cp.permute_dims(value, order)
+    return np.transpose(value, order)
+
+
+def reshape(value: Value, shape: tuple[int, ...]) -> Value:
+    if tuple(value.shape) == shape:
+        return value
+    if is_expr(value):
+        return cp.reshape(value, shape, order="C")
+    return np.reshape(value, shape)
+
+
+def align(value: Value, src: Index, dst: Index) -> Value:
+    """Reorder `value` (over `src`) to `dst`'s order with size-1 axes for sets it lacks."""
+    if src == dst or not src:
+        return value
+    present = [s for s in dst if s in src]
+    value = permute(value, [src.index(s) for s in present])
+    if len(present) == len(dst):
+        return value
+    sizes = dict(zip(present, value.shape, strict=True))
+    return reshape(value, tuple(sizes.get(s, 1) for s in dst))
+
+
+def broadcast(value: Value, src: Index, dst: Index, shape: tuple[int, ...]) -> Value:
+    """`value` over `src` as a full array or expression over `dst` of the given shape."""
+    value = align(value, src, dst)
+    if tuple(getattr(value, "shape", ())) == shape:
+        return value
+    if is_expr(value):
+        if value.shape == ():
+            return value * np.ones(shape) if shape else value
+        return cp.broadcast_to(value, shape)
+    return np.broadcast_to(value, shape)
+
+
+def multiply(a: Value, b: Value) -> Value:
+    if is_expr(a) or is_expr(b):
+        if getattr(a, "shape", ()) == () or getattr(b, "shape", ()) == ():
+            return a * b
+        return cp.multiply(a, b)
+    return np.multiply(a, b)
+
+
+def contract(left: Value, li: Index, right: Value, ri: Index,
+             pairs: list[tuple[Symbol, Symbol]]) -> Value:
+    """Sum over the paired axes; the result's axes are left's kept then right's kept."""
+    l_axes = [li.index(a) for a, _ in pairs]
+    r_axes = [ri.index(b) for _, b in pairs]
+    if not is_expr(left) and not is_expr(right):
+        return np.tensordot(left, right, axes=(l_axes, r_axes))
+    simple = (len(pairs) == 1 and l_axes[0] == len(li) - 1 and r_axes[0] == 0
+              and len(li) <= 2 and len(ri) <= 2)
+    if simple:
+        return left @ right
+    kept_l = [k for k in range(len(li)) if k not in l_axes]
+    kept_r = [k for k in range(len(ri)) if k not in r_axes]
+    lsh, rsh = tuple(left.shape), tuple(right.shape)
+    csize = math.prod(lsh[k] for k in l_axes)
+    left2 = reshape(permute(left, kept_l + l_axes),
+                    (math.prod(lsh[k] for k in kept_l), csize))
+    right2 = reshape(permute(right, r_axes + kept_r),
+                     (csize, math.prod(rsh[k] for k in kept_r)))
+    out_shape = tuple(lsh[k] for k in kept_l) + tuple(rsh[k] for k in kept_r)
+    product = left2 @ right2
+    if out_shape == ():
+        return product[0, 0]
+    return reshape(product, out_shape)
+
+
+def along(value: Value, axis: int, matrix: np.ndarray) -> Value:
+    """Apply `matrix` (n x n) along one axis: out[..., t, ...] = sum_s M[t, s] value[..., s, ...]."""
+    ndim = len(value.shape)
+    order = [axis] + [k for k in range(ndim) if k != axis]
+    moved = permute(value, order)
+    shape = tuple(moved.shape)
+    flat = reshape(moved, (shape[0], math.prod(shape[1:]))) if ndim > 1 else moved
+    out = matrix @ flat
+    if ndim > 1:
+        out = reshape(out, shape)
+    inverse = [order.index(k) for k in range(ndim)]
+    return permute(out, inverse)
+
+
+def take(value: Value, axis: int, position: int) -> Value:
+    index: list[Any] = [slice(None)] * len(value.shape)
+    index[axis] = position
+    return value[tuple(index)]
+
+
+def reduce_sum(value: Value, axis: int | None) -> Value:
+    if is_expr(value):
+        return cp.sum(value) if axis is None else cp.sum(value, axis=axis)
+    return np.sum(value) if axis is None else np.sum(value, axis=axis)
