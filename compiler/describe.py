@@ -37,10 +37,8 @@ def describe_ir(model: ast.Model) -> str:
 def problem_class(compiled: CompiledModel) -> str:
     problem = compiled.problem
     integer = "mixed-integer " if problem.is_mixed_integer() else ""
-    if problem.is_lp():
-        kind = "LP"
-    elif problem.is_qp():
-        kind = "QP"
+    if problem.is_qp():
+        kind = "LP" if problem.objective.expr.is_pwl() else "QP"
     else:
         kind = "conic (SOCP/exponential/PSD)"
     return integer + kind

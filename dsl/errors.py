@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "E403": "nonconvex constraint with no exact form",
     "E404": "no finite bound for an exact form",
     "E405": "exact form needs a decision variable",
+    "E406": "decision expression where data is required",
     "E501": "data file not found",
     "E502": "data file outside the allowed folders",
     "E503": "column or row not found",

@@ -9,7 +9,14 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import (
+    Lark,
+    Tree,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 from lark.exceptions import VisitError
 
 from dsl import ast
@@ -71,16 +78,23 @@ def parse_expression(text: str, name: str = "<value>") -> ast.Expr:
 
 
 def _parse(source: Source, start: str) -> ast.Model | ast.Expr:
-    # The layout post-lexer needs a final newline to close the last line.
-    text = source.text if source.text.endswith("\n") else source.text + "\n"
+    # The layout post-lexer needs a final newline to close the last line of a model; an
+    # expression has no line structure, and its grammar accepts no newline token at the end.
+    needs_newline = start == "start" and not source.text.endswith("\n")
+    text = source.text + "\n" if needs_newline else source.text
     parser = get_parser(start)
+    tree: Tree | None = None
     try:
         tree = parser.parse(text)
         return ToAst(source).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, SpecError):
             raise exc.orig_exc from None
+        if isinstance(exc.orig_exc, RecursionError):
+            raise _too_deep(source, tree) from None
         raise
+    except RecursionError:  # the transformer recurses once per level of nesting
+        raise _too_deep(source, tree) from None
     except IndentationMismatch as exc:
         raise error(
             "E103",
@@ -91,6 +105,24 @@ def _parse(source: Source, start: str) -> ast.Model | ast.Expr:
         ) from None
     except UnexpectedInput as exc:
         raise SpecError(_syntax_diagnostic(source, text, parser, exc)) from None
+
+
+def _too_deep(source: Source, tree: Tree | None) -> SpecError:
+    """E100 at the declaration (or expression) whose tree is deepest, found without recursion."""
+    roots = [tree] if tree is not None and tree.data != "start" else (
+        [c for c in tree.children if isinstance(c, Tree)] if tree is not None else [])
+    deepest, where = 0, source.whole()
+    for root in roots:
+        depth, stack = 0, [(root, 1)]
+        while stack:
+            node, level = stack.pop()
+            depth = max(depth, level)
+            stack.extend((c, level + 1) for c in node.children if isinstance(c, Tree))
+        if depth > deepest and not root.meta.empty:
+            deepest, where = depth, source.span(root.meta.start_pos, root.meta.end_pos)
+    return error("E100", "this expression is nested too deeply", where,
+                 "split it into named parts with `let`, or write a long sum as `sum(...)` "
+                 "over a set")
 
 
 def _syntax_diagnostic(source: Source, text: str, parser: Lark,
@@ -137,7 +169,9 @@ def _token_span(source: Source, exc: UnexpectedInput) -> Span:
     end = getattr(token, "end_pos", None) or start + 1
     if token is not None and token.type == "_NL":
         end = start + 1  # underline the end of the line, not the next line's indentation
-    return source.span(start, max(end, start + 1))
+    # The newline `_parse` appends to an unterminated last line is not in the text: clamp.
+    limit = len(source.text)
+    return source.span(min(start, limit), min(max(end, start + 1), limit))
 
 
 def _starts_continuation_line(source: Source, span: Span) -> bool:

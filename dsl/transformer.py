@@ -43,6 +43,14 @@ class ToAst(Transformer[Token, ast.Model]):
         start = token.start_pos or 0
         return self.source.span(start, token.end_pos or start)
 
+    def _value(self, token: Token, digits: str) -> int | float:
+        try:
+            return number_value(digits)
+        except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
+            raise error("E100", f"a number with {len(digits)} digits is too long",
+                        self._tok(token), "write a long number with an exponent, as in 1e30"
+                        ) from None
+
     # ---- declarations ----
 
     def start(self, meta: Any, *decls: ast.Declaration) -> ast.Model:
@@ -118,7 +126,7 @@ class ToAst(Transformer[Token, ast.Model]):
                        on: Token | None) -> ast.RebalanceDecl:
         number = 1
         if count is not None:
-            value = number_value(str(count))
+            value = self._value(count, str(count))
             if not isinstance(value, int) or value < 1:
                 raise error("E100", f"'{count}' is not a whole number of periods",
                             self._tok(count), "write a count such as `rebalance every 5 days`")
@@ -130,7 +138,7 @@ class ToAst(Transformer[Token, ast.Model]):
         out: list[str | int] = []
         for dim in dims:
             if dim.type == "NUMBER":
-                value = number_value(str(dim))
+                value = self._value(dim, str(dim))
                 if not isinstance(value, int) or value < 1:
                     raise error("E100", f"'{dim}' is not a positive whole number",
                                 self._tok(dim), "write a count of draws such as `[1000, tenor]`")
@@ -217,20 +225,21 @@ class ToAst(Transformer[Token, ast.Model]):
         return ast.Attribute(base=base, name=str(name), span=self._span(meta))
 
     def number(self, meta: Any, token: Token) -> ast.Number:
-        return ast.Number(value=number_value(str(token)), span=self._tok(token))
+        return ast.Number(value=self._value(token, str(token)), span=self._tok(token))
 
     def quantity(self, meta: Any, token: Token) -> ast.Quantity:
         match = _QUANTITY.match(str(token))
         if match is None:  # the terminal's regex guarantees a match
             raise RuntimeError(f"QUANTITY token {token!r} does not match its pattern")
-        return ast.Quantity(value=number_value(match["num"]), unit=match["unit"],
+        return ast.Quantity(value=self._value(token, match["num"]), unit=match["unit"],
                             span=self._tok(token))
 
     def money(self, meta: Any, token: Token) -> ast.Quantity:
         match = _MONEY.match(str(token))
         if match is None:
             raise RuntimeError(f"MONEY token {token!r} does not match its pattern")
-        return ast.Quantity(value=number_value(match["num"]), unit="$" + (match["unit"] or ""),
+        return ast.Quantity(value=self._value(token, match["num"]),
+                            unit="$" + (match["unit"] or ""),
                             span=self._tok(token))
 
     def string(self, meta: Any, token: Token) -> ast.String:
