@@ -70,6 +70,9 @@ class Bindings:
         row = call.kwarg("row")
         columns = call.kwarg("columns")
         names = self._column_names(columns) if columns is not None else None
+        if isinstance(columns, ir.ListLit) and names is not None:
+            for item, name in zip(columns.items, names, strict=True):
+                data.column(table, name, item.span, path)  # E503 here, not pandas' KeyError
         if row is not None:
             label = row.word if isinstance(row, ir.Word) else _literal(row)
             record = data.select_row(table, label, row.span, path)
@@ -216,6 +219,10 @@ class _Binder:
                                 'write labels literally, as in ["5Y", "10Y"]')
             return out
         if isinstance(node, ir.Range):
+            for end in (node.start, node.stop):
+                if self.shapes.of[end]:  # float() below needs one number
+                    raise error("E303", "a range end must be one number", end.span,
+                                "write whole numbers, as in `1..60`")
             start, stop = (float(self.evaluate.constant(n, "a range end"))
                            for n in (node.start, node.stop))
             if not (start.is_integer() and stop.is_integer()) or stop < start:
@@ -318,11 +325,22 @@ class _Binder:
             self.bindings.values[symbol] = self.sample(symbol, definition.sampler)
 
     def sample(self, symbol: Symbol, call: ir.Call) -> np.ndarray:
+        if call.func == "bootstrap":
+            raise error("E901", "bootstrapped scenarios are not compiled yet", call.func_span,
+                        "draw the scenarios with normal(...) or student_t(...) for now; see "
+                        "docs/status.md")
+        if call.func not in ("normal", "student_t"):
+            raise error("E208", f"'{call.func}' does not draw scenarios", call.func_span,
+                        f"after '~' use normal(...) or student_t(...); to give the values, "
+                        f"write `scenarios {symbol.name}[...] = ...`")
         sizes = tuple(self.bindings.size(s) for s in symbol.index)
         seed_node = call.kwarg("seed")
         if seed_node is None:
             raise error("E208", f"scenarios '{symbol.name}' have no seed", call.span,
                         "add `seed = N` so that every run draws the same scenarios")
+        if self.shapes.of[seed_node]:  # float() below needs one number
+            raise error("E303", "the seed must be one number", seed_node.span,
+                        "write a whole number, e.g. seed = 7")
         seed = float(self.evaluate.constant(seed_node, "the seed"))
         if not seed.is_integer() or seed < 0:
             raise error("E508", "the seed must be a whole number >= 0", seed_node.span,
@@ -342,6 +360,11 @@ class _Binder:
             else:
                 raise error("E208", f"{call.func} needs '{name}'", call.span,
                             "e.g. student_t(4, seed = 1) for 4 degrees of freedom")
+        for name, bad, must in (("std", np.less, ">= 0"), ("scale", np.less, ">= 0"),
+                                ("df", np.less_equal, "> 0")):
+            if name in given and bad(np.asarray(params[name]), 0).any():  # numpy would raise
+                raise error("E508", f"the {name} of {call.func} must be {must}",
+                            given[name].span, f"give {call.func} a {name} {must}")
         rng = np.random.default_rng(int(seed))
         if call.func == "normal":
             return rng.normal(params["mean"], params["std"], size=sizes)

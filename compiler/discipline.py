@@ -92,7 +92,8 @@ class _Blame:
         return found, self.curvature(found)
 
 
-def _explain(node: ir.Expr, curvature: str, need: str, where: str) -> tuple[str, str]:
+def _explain(node: ir.Expr, curvature: str, need: str, where: str,
+             objective: bool = False) -> tuple[str, str]:
     text = node.span.text.strip() or "this expression"
     if curvature == "unknown":
         return (f"'{text}' has unknown curvature in {where}",
@@ -101,17 +102,23 @@ def _explain(node: ir.Expr, curvature: str, need: str, where: str) -> tuple[str,
                 "quad_form or sum_squares")
     verb = {"convex": "a convex", "concave": "a concave", "affine": "an affine"}[need]
     return (f"'{text}' is {curvature}, but {where} needs {verb} expression here",
-            _hint(curvature, need))
+            _hint(curvature, need, objective))
 
 
-def _hint(curvature: str, need: str) -> str:
+def _hint(curvature: str, need: str, objective: bool) -> str:
     if need == "affine":
         return "an equality needs affine sides; use '<=' or '>=' for a convex bound"
+    if objective:
+        if need == "concave":
+            return (f"this {curvature} term works against you in a maximize objective: "
+                    f"subtract it (e.g. `- cost * abs(w)`) instead of adding it")
+        return (f"this {curvature} term works against you in a minimize objective: add it "
+                f"(e.g. `+ cost * abs(w)`) instead of subtracting it")
     if need == "concave":
-        return (f"this {curvature} term works against you here: subtract it (e.g. "
-                f"`- cost * abs(w)`) or move it to the other side of the comparison")
-    return (f"this {curvature} term cannot be bounded above in a convex model; only "
-            f"`abs(x) >= a` has an exact (mixed-integer) form")
+        return (f"a {curvature} expression can only be bounded above (`expr <= limit`); the one "
+                f"lower bound compiled exactly is `abs(x) >= a` on a decision variable")
+    return (f"a {curvature} expression can only be bounded below (`expr >= limit`) in a "
+            f"convex model; rewrite the constraint so that this term is bounded below")
 
 
 def check_discipline(model: ir.Model, lowered: Lowered) -> None:
@@ -127,7 +134,7 @@ def check_discipline(model: ir.Model, lowered: Lowered) -> None:
     if not _satisfies(_curvature(lowered.objective), need):
         node, curvature = blame.culprit(objective.expr, need)
         message, help_text = _explain(node, curvature, need,
-                                      f"{objective.sense.value} '{objective.name}'")
+                                      f"{objective.sense.value} '{objective.name}'", True)
         diags.add("E401", message, node.span, help_text)
     for con in model.constraints:
         parts = lowered.parts.get(con.name, [])

@@ -57,8 +57,11 @@ class ExactForm:
         a, m = self.threshold, self.big_m
         if self.allow_zero:
             up, down = binaries
-            return [x >= cp.multiply(a, up) - cp.multiply(m, down),
+            rows = [x >= cp.multiply(a, up) - cp.multiply(m, down),
                     x <= cp.multiply(m, up) - cp.multiply(a, down)]
+            if isinstance(up, cp.Variable):  # fixed binaries satisfy it already
+                rows.append(up + down <= 1)
+            return rows
         (long,) = binaries
         return [x >= a - cp.multiply(a + m, 1 - long), x <= -a + cp.multiply(a + m, long)]
 

@@ -60,6 +60,15 @@ class Lowered:
 def make_variable(definition: ir.VariableDef, bindings: Bindings) -> cp.Variable:
     shape = tuple(bindings.size(s) for s in definition.symbol.index)
     flags = definition.flags
+    symbol = definition.symbol
+    matrix_flags = sorted(flags & {"psd", "symmetric"})
+    if matrix_flags and (len(shape) != 2 or shape[0] != shape[1]):  # cvxpy's ValueError
+        raise error("E211", f"variable '{symbol.name}' is '{matrix_flags[0]}' but not a square "
+                    f"matrix", symbol.span, "index it by two sets with the same labels, as in "
+                    "`set tenor2 = tenor` and `variable X[tenor, tenor2] psd`")
+    if len(matrix_flags) == 2:
+        raise error("E211", f"variable '{symbol.name}' is both 'psd' and 'symmetric'",
+                    symbol.span, "drop 'symmetric': a psd matrix is symmetric")
     return cp.Variable(shape, name=definition.symbol.name, integer="integer" in flags,
                        boolean="binary" in flags, nonneg="nonneg" in flags,
                        nonpos="nonpos" in flags, PSD="psd" in flags,

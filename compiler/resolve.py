@@ -9,6 +9,7 @@ live in their own namespace, so `capital: ... <= capital` reads naturally.
 from __future__ import annotations
 
 import difflib
+import re
 
 from compiler import ir
 from compiler.signatures import SIGNATURES, Context
@@ -22,6 +23,14 @@ FLAGS_FOR = {
     SymbolKind.VARIABLE: {"integer", "binary", "nonneg", "nonpos", "psd", "symmetric"},
     SymbolKind.UNCERTAIN: {"nonneg", "nonpos", "psd", "symmetric"},
 }
+
+
+def _word_span(decl: ast.Decl, word: str) -> Span:
+    """Where `word` (an index set or flag, which the AST keeps as plain strings) first occurs
+    in the declaration after its name; the whole declaration if it is not found."""
+    pattern = re.compile(rf"(?<![A-Za-z_0-9]){re.escape(word)}(?![A-Za-z_0-9])")
+    found = pattern.search(decl.span.source.text, decl.name_span.end, decl.span.end)
+    return decl.span.source.span(*found.span()) if found else decl.span
 
 
 def _kind_of(decl: ast.Declaration) -> SymbolKind | None:
@@ -80,9 +89,10 @@ class _Resolver:
     def index_sets(self, names: tuple[str, ...], decl: ast.Decl) -> tuple[Symbol, ...]:
         out = []
         for name in names:
-            symbol = self.lookup(name, decl.span)
+            where = _word_span(decl, name)
+            symbol = self.lookup(name, where)
             if symbol.kind is not SymbolKind.SET:
-                raise error("E206", f"'{name}' is a {symbol.kind.value}, not a set", decl.span,
+                raise error("E206", f"'{name}' is a {symbol.kind.value}, not a set", where,
                             f"index by sets only; declare `set {name} = [...]` or use another "
                             f"name")
             out.append(symbol)
@@ -137,6 +147,11 @@ class _Resolver:
                     rebalance = decl
             except SpecError as exc:
                 self.diags.extend(exc)
+                kind = _kind_of(decl)
+                if kind is not None and isinstance(decl, ast.Decl) \
+                        and decl.name not in self.symbols:
+                    # Declared, if wrongly: later uses must not report it as undefined.
+                    self.symbols[decl.name] = Symbol(decl.name, kind, decl.name_span, (), decl)
         self.check_structure(header, objectives, constraints)
         self.diags.raise_if_any()
         if header is None or not objectives:  # reported above
@@ -214,7 +229,8 @@ class _Resolver:
                           ) -> tuple[ir.Expr | None, ir.Expr | None, frozenset[str]]:
         for flag in decl.flags:
             if flag not in FLAGS_FOR[kind]:
-                raise error("E211", f"an {kind.value} cannot be '{flag}'", decl.span,
+                raise error("E211", f"an {kind.value} cannot be '{flag}'",
+                            _word_span(decl, flag),
                             f"use one of: {', '.join(sorted(FLAGS_FOR[kind]))}")
         lower = upper = None
         for bound in decl.bounds:
@@ -306,7 +322,13 @@ class _ExprResolver:
         return ir.Str(value=node.value, span=node.span)
 
     def visit_Name(self, node: ast.Name) -> ir.Expr:
-        symbol = self.owner.lookup(node.name, node.span)
+        try:
+            symbol = self.owner.lookup(node.name, node.span)
+        except SpecError as exc:
+            # Report every undefined name at once: keep going with a stand-in symbol; the
+            # collected diagnostics stop the pipeline before any later pass sees it.
+            self.owner.diags.extend(exc)
+            return ir.Ref(symbol=Symbol(node.name, SymbolKind.PARAM, node.span), span=node.span)
         if self.allowed is not None and symbol.kind not in self.allowed:
             if self.context is Context.DATA or self.allowed == DATA_KINDS:
                 raise error("E209", f"{symbol.kind.value} '{node.name}' in data", node.span,
