@@ -169,19 +169,28 @@ class _Binder:
         diags = Diagnostics()
         self.check_override_names(diags)
         m = self.model
-        steps: list[tuple[int, Any]] = [(d.symbol.span.start, lambda d=d: self.set_def(d))
-                                        for d in m.sets]
-        steps += [(d.symbol.span.start, lambda d=d: self.param_def(d)) for d in m.params]
-        steps += [(d.symbol.span.start, lambda d=d: self.scenarios_def(d)) for d in m.scenarios]
-        for _, step in sorted(steps, key=lambda s: s[0]):
+        definitions: list[ir.SetDef | ir.ParamDef | ir.ScenariosDef] = [*m.sets, *m.params,
+                                                                           *m.scenarios]
+        failed: set[Symbol] = set()
+        for definition in sorted(definitions, key=lambda d: d.symbol.span.start):
+            if _depends_on(definition, failed):
+                failed.add(definition.symbol)  # its cause is already reported
+                continue
             try:
-                step()
+                self.bind_one(definition)
             except SpecError as exc:
                 diags.extend(exc)
-                if diags.items and any(d.code in ("E501", "E502") for d in exc.diagnostics):
-                    break  # later data usually depends on the missing file
+                failed.add(definition.symbol)
         diags.raise_if_any()
         return self.bindings
+
+    def bind_one(self, definition: ir.SetDef | ir.ParamDef | ir.ScenariosDef) -> None:
+        if isinstance(definition, ir.SetDef):
+            self.set_def(definition)
+        elif isinstance(definition, ir.ParamDef):
+            self.param_def(definition)
+        else:
+            self.scenarios_def(definition)
 
     def check_override_names(self, diags: Diagnostics) -> None:
         data_names = {d.symbol.name for d in self.model.params}
@@ -253,9 +262,15 @@ class _Binder:
         self.bindings.values[symbol] = self.full(definition.value, symbol.index)
 
     def full(self, node: ir.Expr, index: tuple[Symbol, ...]) -> np.ndarray:
-        value = self.evaluate.constant(node, "data")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # reported below
+            value = self.evaluate.constant(node, "data")
         sizes = tuple(self.bindings.size(s) for s in index)
-        return np.array(tensor.broadcast(value, self.shapes.of[node], index, sizes), dtype=float)
+        array = np.array(tensor.broadcast(value, self.shapes.of[node], index, sizes), dtype=float)
+        if not np.isfinite(array).all():
+            raise error("E508", "this data evaluates to values that are not finite numbers",
+                        node.span, "check the arithmetic: a log or sqrt of a negative number, "
+                        "or a number too large for a float")
+        return array
 
     def override(self, symbol: Symbol, value: Any) -> np.ndarray:
         index = symbol.index
@@ -369,6 +384,21 @@ class _Binder:
         if call.func == "normal":
             return rng.normal(params["mean"], params["std"], size=sizes)
         return params["mean"] + params["scale"] * rng.standard_t(params["df"], size=sizes)
+
+
+def _depends_on(definition: ir.SetDef | ir.ParamDef | ir.ScenariosDef,
+                failed: set[Symbol]) -> bool:
+    """True if a definition uses a set or param whose own binding failed."""
+    symbol = definition.symbol
+    used = {s.root for s in symbol.index}
+    if symbol.alias_of is not None:
+        used.add(symbol.alias_of.root)
+    nodes = [getattr(definition, "value", None), getattr(definition, "sampler", None)]
+    for node in nodes:
+        if node is not None:
+            used |= {r.symbol.root if r.symbol.kind is SymbolKind.SET else r.symbol
+                     for r in ir.refs(node)}
+    return bool(used & failed)
 
 
 def _tidy(value: Any) -> Any:

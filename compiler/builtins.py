@@ -158,6 +158,9 @@ def _log_sum_exp(ev: Evaluator, node: ir.Call) -> Value:
         raise error("E508", "log_sum_exp weights must be nonnegative", weights_node.span,
                     "use nonnegative weights (they multiply exponentials)")
     keep = _flat(weights) > 0
+    if not keep.any():  # log(0): cvxpy rejects the empty sum
+        raise error("E508", "log_sum_exp weights are all zero", weights_node.span,
+                    "give at least one positive weight")
     flat = _flat(x)
     shifted = flat[np.flatnonzero(keep)] + np.log(_flat(weights)[keep])
     return cp.log_sum_exp(shifted) if tensor.is_expr(shifted) else np.float64(

@@ -86,7 +86,7 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 def _read(path: str) -> ast.Model:
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise OSError(f"cannot read model file '{path}': {exc.strerror or exc}") from None
     return parse(text, path)

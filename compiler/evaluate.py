@@ -109,6 +109,9 @@ def _binop(ev: Evaluator, node: ir.BinOp) -> Value:
     if op is ir.BinOperator.POW:
         base = ev(node.left)
         power = float(ev.constant(node.right, "an exponent"))
+        if not np.isfinite(power):  # cvxpy raises OverflowError
+            raise error("E508", f"the exponent {power} is not a finite number", node.right.span,
+                        "use a finite exponent, such as `x ^ 2`")
         if tensor.is_expr(base):
             return cp.square(base) if power == 2 else cp.power(base, power)
         return np.power(base, power)
@@ -123,8 +126,11 @@ def _binop(ev: Evaluator, node: ir.BinOp) -> Value:
     if tensor.is_expr(right) and not right.is_constant():
         raise error("E406", "division by a decision expression", node.right.span,
                     "divide by data only; for 1/x use inv_pos(x), which is convex for x > 0")
-    return tensor.multiply(left, 1.0 / np.asarray(right.value if tensor.is_expr(right)
-                                                  else right, dtype=float))
+    divisor = np.asarray(right.value if tensor.is_expr(right) else right, dtype=float)
+    if (divisor == 0).any():  # numpy would warn and give inf
+        raise error("E508", "division by zero", node.right.span,
+                    "divide by data that is never 0, or check the param's values")
+    return tensor.multiply(left, 1.0 / divisor)
 
 
 def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
@@ -176,6 +182,9 @@ def _list(ev: Evaluator, node: ir.ListLit) -> Value:
 
     def build(item: ir.Expr, depth: int) -> Any:
         if depth == len(index):
+            if isinstance(item, ir.ListLit):  # a ragged list: shapes checks only the first item
+                raise error("E305", "this entry should be a number, not a list", item.span,
+                            "nest the list one level per index set")
             return float(ev.constant(item, "a list entry"))
         if not isinstance(item, ir.ListLit):
             raise error("E305", "this entry should be a list", item.span,

@@ -18,7 +18,7 @@ import numpy as np
 from compiler import ir, tensor
 from compiler.evaluate import Evaluator
 from compiler.shapes import Shapes
-from compiler.symbols import Symbol, SymbolKind
+from compiler.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import Diagnostics, SpecError, error
 
 
@@ -123,6 +123,12 @@ class _ExactPass:
                         "compare abs(x) with a number or a param")
         symbol = ref.symbol
         index, sizes = symbol.index, self.evaluate.sizes(symbol.index)
+        extra = [s for s in self.shapes.of[threshold_side] if s not in index]
+        if extra:  # the form has one binary per element of x: a cannot add index sets
+            raise error("E301", f"the threshold is indexed by '{extra[0].name}', which "
+                        f"'{symbol.name}' is not", threshold_side.span,
+                        f"index the threshold by (some of) {index_text(index)}, or select one "
+                        f"label of '{extra[0].name}'")
         threshold = np.array(tensor.broadcast(self.evaluate(threshold_side),
                                               self.shapes.of[threshold_side], index, sizes),
                              dtype=float)

@@ -98,7 +98,10 @@ class _ShapeChecker:
                         f"write a list nested {len(context)} level(s) deep, one level per "
                         f"index set, in the declared order")
         for element in _flatten(node):
-            self.infer(element)
+            if self.infer(element):  # each entry is one number (float() in evaluate)
+                raise error("E305", f"a list entry indexed by "
+                            f"{index_text(self.shapes.of[element])}", element.span,
+                            'write one number per entry, or select one label, as in repo["5Y"]')
         return context
 
     # ---- operators ----
@@ -118,6 +121,14 @@ class _ShapeChecker:
             if not left or not right:
                 raise error("E302", "'@' with a scalar operand", node.span,
                             "use '*' to scale by a scalar; '@' sums over a shared index set")
+            for side in (left, right):
+                twice = next((s for s in side if side.count(s) > 1), None)
+                if twice is not None:
+                    raise error("E302", f"'@' with an operand indexed twice by "
+                                f"'{twice.name}'", node.span,
+                                f"say which axis to sum over: index the matrix by "
+                                f"'{twice.name}' and an alias (`set {twice.name}2 = "
+                                f"{twice.name}`), or use quad_form(x, P)")
             pairs = contraction(left, right)
             if not pairs:
                 raise error("E302", f"'@' between {index_text(left)} and {index_text(right)}"
@@ -157,6 +168,12 @@ class _ShapeChecker:
                 raise error("E303", f"'{func}' of a value indexed by {index_text(args[0])}",
                             node.span, f"say which set with `{func}(x, over = S)`")
             return ()
+        if func == "chi2_quantile" and any(args):
+            at = next(a for a, index in zip(node.args, args, strict=True) if index)
+            raise error("E303", "chi2_quantile of a value indexed by "
+                        f"{index_text(self.shapes.of[at])}", at.span,
+                        "give the probability and the degrees of freedom as numbers, e.g. "
+                        "chi2_quantile(0.5, count(factor))")
         if func in REDUCTIONS or func in SCALAR_ATOMS:
             return ()
         if func in ELEMENTWISE:
@@ -248,6 +265,8 @@ class _ShapeChecker:
         steps += [lambda d=d: self.fits(d.value, d.symbol.index, d.symbol.describe())
                   for d in m.params if d.value is not None]
         for s in m.scenarios:
+            if s.value is not None:
+                steps.append(lambda s=s: self.fits(s.value, s.symbol.index, s.symbol.describe()))
             if s.sampler is not None:
                 steps += [lambda a=a, s=s: self.fits(a, s.symbol.index, s.symbol.describe())
                           for a in s.sampler.args + tuple(v for _, v in s.sampler.kwargs)]

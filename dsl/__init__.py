@@ -2,6 +2,7 @@
 
 from dsl.errors import CODES, Diagnostic, SpecError, render
 from dsl.parser import parse, parse_expression, parse_file
+from dsl.printer import format_model
 from dsl.source import Source, Span
 
 __all__ = [
@@ -17,9 +18,3 @@ __all__ = [
     "render",
 ]
 
-
-def format_model(model):  # type: ignore[no-untyped-def]
-    """Canonical text of a model (`saddle fmt`)."""
-    from dsl.printer import format_model as _format
-
-    return _format(model)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lark import (
     Lark,
+    Token,
     Tree,
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -25,6 +26,11 @@ from dsl.layout import IndentationMismatch, Layout
 from dsl.source import Source, Span
 from dsl.syntax_errors import EXAMPLES, TOKEN_NAMES
 from dsl.transformer import ToAst
+
+
+# Levels of syntax tree a declaration may nest. Every pass over the AST recurses (so do
+# dataclass `==` and `repr`); this keeps them all well inside Python's recursion limit.
+MAX_NESTING = 200
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,7 +71,8 @@ def parse(text: str, name: str = "<string>") -> ast.Model:
 def parse_file(path: str | Path) -> ast.Model:
     """Parse a `.saddle` file (read as UTF-8)."""
     path = Path(path)
-    return parse(path.read_text(encoding="utf-8"), str(path))
+    # utf-8-sig: editors on Windows save a byte-order mark, which is not part of the model.
+    return parse(path.read_text(encoding="utf-8-sig"), str(path))
 
 
 def parse_expression(text: str, name: str = "<value>") -> ast.Expr:
@@ -83,18 +90,21 @@ def _parse(source: Source, start: str) -> ast.Model | ast.Expr:
     needs_newline = start == "start" and not source.text.endswith("\n")
     text = source.text + "\n" if needs_newline else source.text
     parser = get_parser(start)
-    tree: Tree | None = None
+    tree: Tree[Token] | None = None
     try:
         tree = parser.parse(text)
+        depth, where = _deepest(source, tree)
+        if depth > MAX_NESTING:
+            raise _too_deep(where)
         return ToAst(source).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, SpecError):
             raise exc.orig_exc from None
         if isinstance(exc.orig_exc, RecursionError):
-            raise _too_deep(source, tree) from None
+            raise _too_deep(_deepest(source, tree)[1]) from None
         raise
     except RecursionError:  # the transformer recurses once per level of nesting
-        raise _too_deep(source, tree) from None
+        raise _too_deep(_deepest(source, tree)[1]) from None
     except IndentationMismatch as exc:
         raise error(
             "E103",
@@ -107,10 +117,11 @@ def _parse(source: Source, start: str) -> ast.Model | ast.Expr:
         raise SpecError(_syntax_diagnostic(source, text, parser, exc)) from None
 
 
-def _too_deep(source: Source, tree: Tree | None) -> SpecError:
-    """E100 at the declaration (or expression) whose tree is deepest, found without recursion."""
-    roots = [tree] if tree is not None and tree.data != "start" else (
-        [c for c in tree.children if isinstance(c, Tree)] if tree is not None else [])
+def _deepest(source: Source, tree: Tree[Token] | None) -> tuple[int, Span]:
+    """The depth and span of the deepest declaration (or expression), found without recursion."""
+    roots: list[Tree[Token]] = [] if tree is None else [tree]
+    if tree is not None and tree.data == "start":
+        roots = [c for c in tree.children if isinstance(c, Tree)]
     deepest, where = 0, source.whole()
     for root in roots:
         depth, stack = 0, [(root, 1)]
@@ -120,9 +131,13 @@ def _too_deep(source: Source, tree: Tree | None) -> SpecError:
             stack.extend((c, level + 1) for c in node.children if isinstance(c, Tree))
         if depth > deepest and not root.meta.empty:
             deepest, where = depth, source.span(root.meta.start_pos, root.meta.end_pos)
+    return deepest, where
+
+
+def _too_deep(where: Span) -> SpecError:
     return error("E100", "this expression is nested too deeply", where,
-                 "split it into named parts with `let`, or write a long sum as `sum(...)` "
-                 "over a set")
+                 f"split it into named parts with `let` (at most {MAX_NESTING} levels), or "
+                 "write a long sum as `sum(...)` over a set")
 
 
 def _syntax_diagnostic(source: Source, text: str, parser: Lark,
