@@ -99,7 +99,7 @@ def contract(left: Value, li: Index, right: Value, ri: Index,
 
 
 def along(value: Value, axis: int, matrix: np.ndarray) -> Value:
-    """Apply `matrix` (n x n) along one axis: out[..., t, ...] = sum_s M[t, s] value[..., s, ...]."""
+    """Apply an n x n `matrix` along one axis: out[.., t, ..] = sum_s M[t, s] value[.., s, ..]."""
     ndim = len(value.shape)
     order = [axis] + [k for k in range(ndim) if k != axis]
     moved = permute(value, order)

@@ -1,11 +1,12 @@
 """dsp-cvxpy 0.4.2 is only right on cvxpy 1.7.x: on 1.8+ a patched dsp returned 0.00 for a
 matrix game worth 0.80. These tests fail loudly if the pin drifts or the answer goes wrong."""
 
+from importlib.metadata import version
+
 import cvxpy as cp
 import dsp
 import numpy as np
 import pytest
-from importlib.metadata import version
 
 GAME = np.array([[0.9, 0.6], [0.7, 1.0]])
 

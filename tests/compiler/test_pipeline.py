@@ -1,7 +1,8 @@
 """The pass order, and the promise that shapes are checked before any data is read."""
 
-from compiler import pipeline
 from saddle_testing import first_error
+
+from compiler import pipeline
 
 
 def test_passes_in_order():

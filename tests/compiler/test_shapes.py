@@ -1,10 +1,12 @@
 """Named index sets (E3xx), and the name-erased algebra against numpy broadcasting."""
 
+import itertools
+
 import numpy as np
 import pytest
-from saddle_testing import HEADER, compile_text, first_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from saddle_testing import HEADER, compile_text, first_error
 
 from compiler.resolve import resolve
 from compiler.shapes import check_shapes, contraction, union
@@ -63,8 +65,10 @@ def _sets(names):
 
 @settings(max_examples=60, deadline=None)
 @given(st.data())
-def test_union_agrees_with_numpy_broadcasting(data):
-    """Erase names: aligning [A..] with [B..] by name is numpy broadcasting after reordering."""
+def test_alignment_by_name_agrees_with_an_explicit_loop(data):
+    """Erase names: `x + y` over the union of their sets, element by element."""
+    from compiler.tensor import align
+
     pool = _sets("abcd")
     sizes = {s: data.draw(st.integers(1, 3)) for s in pool}
     left = tuple(data.draw(st.permutations(pool))[: data.draw(st.integers(0, 3))])
@@ -73,16 +77,12 @@ def test_union_agrees_with_numpy_broadcasting(data):
     rng = np.random.default_rng(0)
     x = rng.normal(size=tuple(sizes[s] for s in left))
     y = rng.normal(size=tuple(sizes[s] for s in right))
-
-    def expand(arr, idx):  # to out's axis order with size-1 axes where missing
-        arr = np.transpose(arr, [idx.index(s) for s in out if s in idx]) if idx else arr
-        return np.reshape(arr, tuple(sizes[s] if s in idx else 1 for s in out))
-
-    total = expand(x, left) + expand(y, right)
+    total = align(x, left, out) + align(y, right, out)
     assert total.shape == tuple(sizes[s] for s in out)
-    einsum = np.einsum(f"{''.join(s.name for s in left)}->{''.join(s.name for s in out if s in left)}",
-                       x) if left else x
-    assert einsum.size == x.size
+    for position in itertools.product(*(range(sizes[s]) for s in out)):
+        at = dict(zip(out, position, strict=True))
+        expected = x[tuple(at[s] for s in left)] + y[tuple(at[s] for s in right)]
+        assert total[position] == pytest.approx(expected)
 
 
 @settings(max_examples=60, deadline=None)
