@@ -136,6 +136,16 @@ def _quad_form(ev: Evaluator, node: ir.Call) -> Value:
     return cp.quad_form(x, matrix) if tensor.is_expr(x) else np.float64(x @ matrix @ x)
 
 
+def _trace(ev: Evaluator, node: ir.Call) -> Value:
+    matrix = ev(node.args[0])
+    return cp.trace(matrix) if tensor.is_expr(matrix) else np.float64(np.trace(matrix))
+
+
+def _outer(ev: Evaluator, node: ir.Call) -> Value:
+    out = ev.index(node)
+    return tensor.multiply(ev.aligned(node.args[0], out), ev.aligned(node.args[1], out))
+
+
 def _log_sum_exp(ev: Evaluator, node: ir.Call) -> Value:
     x_node = node.args[0]
     weights_node = node.kwarg("weights")
@@ -223,6 +233,8 @@ LOWER: dict[str, Callable[[Evaluator, ir.Call], Value]] = {
     "norm_inf": _norm("inf"),
     "sum_squares": _sum_squares,
     "quad_form": _quad_form,
+    "trace": _trace,
+    "outer": _outer,
     "log_sum_exp": _log_sum_exp,
     "cvar": _cvar,
     "chi2_quantile": _chi2_quantile,

@@ -203,6 +203,23 @@ class _ShapeChecker:
                         "asset2]` with `set asset2 = asset`")
         return ()
 
+    def call_trace(self, node: ir.Call, args: list[Index]) -> Index:
+        (matrix,) = args
+        if len(matrix) != 2 or matrix[0].root is not matrix[1].root:
+            raise error("E303", f"trace of a value indexed by {index_text(matrix)}", node.span,
+                        "trace needs a square matrix indexed by a set and its alias, e.g. "
+                        "[asset, asset2] with `set asset2 = asset`")
+        return ()
+
+    def call_outer(self, node: ir.Call, args: list[Index]) -> Index:
+        left, right = args
+        shared = [s for s in left if s in right]
+        if shared:
+            raise error("E303", f"outer of two values that share '{shared[0].name}'", node.span,
+                        "outer(a, b) pairs every label of a's sets with every label of b's; "
+                        "index b by an alias to pair a set with itself")
+        return union(left, right)
+
     def call_log_sum_exp(self, node: ir.Call, args: list[Index]) -> Index:
         weights = node.kwarg("weights")
         if weights is not None:

@@ -52,6 +52,19 @@ def test_reductions_over_a_named_set():
     np.testing.assert_allclose(let("max(x, 3)"), np.maximum([1, 4, 2, 8], 3))
 
 
+def test_trace_and_outer():
+    body = ('set a = ["x", "y"]\nset a2 = a\nset b = [1, 2, 3]\n'
+            "param m[a, a2] = [[1, 2], [3, 4]]\nparam p[a] = [1, 2]\nparam q[b] = [1, 0, 2]\n"
+            "let t = trace(m)\nlet o = outer(p, q)\nvariable v\nminimize obj: v\n"
+            "subject to\n    lo: v >= t + sum(o)\n")
+    compiled = compile_text(body)
+    lets = compiled.lowered.evaluator.let_values
+    assert float(lets[compiled.model.symbols["t"]]) == 5.0
+    np.testing.assert_allclose(lets[compiled.model.symbols["o"]],
+                               np.outer([1, 2], [1, 0, 2]))
+    assert compiled.solve().objective == pytest.approx(5.0 + 9.0)
+
+
 def test_cvar_of_a_sample_is_the_mean_of_the_tail():
     losses = np.arange(100, dtype=float)
     assert cvar_of_sample(losses, 0.95) == pytest.approx(np.mean(np.arange(95, 100)))

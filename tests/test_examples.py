@@ -1,0 +1,27 @@
+"""Every example script runs and prints what it promises (dsp tests/test_snippets.py style)."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"))
+
+
+def test_there_are_examples():
+    assert EXAMPLES
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs(path, capsys):
+    runpy.run_path(str(path), run_name="__main__")
+    out = capsys.readouterr().out
+    assert out.strip(), f"{path.name} printed nothing"
+
+
+def test_treasury_embedding_overrides_by_label(capsys):
+    module = runpy.run_path(str(EXAMPLES[0].parent / "treasury_embed.py"))
+    table = module["main"]()
+    assert list(table.index) == ["5Y", "7Y", "10Y", "20Y", "30Y"]
+    assert (table["exact (MIP)"].abs() >= 0.02 - 1e-9).all()
+    assert "price of the haircut" in capsys.readouterr().out
