@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 from lark import Token
 
-
 OPENERS = {"LPAR", "LSQB"}
 CLOSERS = {"RPAR", "RSQB"}
 BLOCK_OPENERS = {"_COLON", "_SUBJECT_TO"}

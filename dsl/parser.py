@@ -27,13 +27,12 @@ from dsl.source import Source, Span
 from dsl.syntax_errors import EXAMPLES, TOKEN_NAMES
 from dsl.transformer import ToAst
 
-
 # Levels of syntax tree a declaration may nest. Every pass over the AST recurses (so do
 # dataclass `==` and `repr`); this keeps them all well inside Python's recursion limit.
 MAX_NESTING = 200
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_parser(start: str = "start") -> Lark:
     """The LALR parser for `start` ("start" for model files, "expr" for --param values)."""
     return Lark.open(
