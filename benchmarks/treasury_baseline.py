@@ -79,6 +79,29 @@ def write_csvs(data: dict, folder: str | Path) -> Path:
     return folder
 
 
+def read_csvs(folder: str | Path) -> dict:
+    """Read back what ``write_csvs`` wrote, with pandas, as a user of plain CVXPY would.
+
+    Every file is aligned to the tenor order of ``yield.csv`` by label (as Saddle aligns
+    csv data to a set's labels), so the files may list the tenors in any order.
+
+    Returns:
+        The same keys as ``make_data``; arrays in the tenor order of ``yield.csv``.
+    """
+    folder = Path(folder)
+    tenor = pd.read_csv(folder / "yield.csv", index_col=0).index
+    data: dict = {"tenor": list(tenor)}
+    for name in VECTOR_PARAMS:
+        table = pd.read_csv(folder / f"{name}.csv", index_col=0)
+        data[name] = table[name].loc[tenor].to_numpy(dtype=float)
+    shock = pd.read_csv(folder / "shock.csv", index_col=0)
+    data["shock"] = shock[[str(t) for t in tenor]].to_numpy(dtype=float)
+    scalars = pd.read_csv(folder / "scalars.csv", index_col=0)["value"]
+    for name in SCALAR_PARAMS:
+        data[name] = float(scalars[name])
+    return data
+
+
 def build_problem(data: dict) -> tuple[cp.Problem, cp.Variable]:
     """The convex treasury model as a user would write it in CVXPY."""
     w = cp.Variable(len(data["tenor"]))

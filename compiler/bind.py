@@ -111,14 +111,14 @@ class Bindings:
                             f"indexed by {index_text(index)}", span,
                             'pick one column with csv("...").column or csv(..., row = ...)')
             array = data.numeric(values.to_numpy(), span, f"'{name}'")
-            order = self._order(keys, index[0]) if keys is not None else None
+            order = self._order(keys, index[0], span) if keys is not None else None
             return self._shaped(array if order is None else array[order], index, span, name)
         if len(index) == 2:
             keys = table.iloc[:, 0]
             body = table.iloc[:, 1:]
             array = data.numeric(body.to_numpy(), span, f"'{name}'")
-            rows = self._order(keys, index[0])
-            cols = self._order(pd.Series(body.columns), index[1])
+            rows = self._order(keys, index[0], span)
+            cols = self._order(pd.Series(body.columns), index[1], span)
             if rows is not None:
                 array = array[rows]
             if cols is not None:
@@ -128,11 +128,23 @@ class Bindings:
                     "csv(...) fills a param indexed by one or two sets; select a row or "
                     "column for a scalar")
 
-    def _order(self, keys: pd.Series, symbol: Symbol) -> np.ndarray | None:
-        """Positions that reorder rows to the set's label order, if the keys are its labels."""
+    def _order(self, keys: pd.Series, symbol: Symbol, span: Span) -> np.ndarray | None:
+        """Positions that reorder rows to the set's label order, if the keys are its labels.
+
+        Numeric keys that are not the set's labels (a row number, a date serial) leave the
+        rows in file order; text keys that are not its labels are a mistake, never guessed.
+        """
         texts = data.label_texts(list(keys))
         wanted = data.label_texts(self.labels_of(symbol))
         if sorted(texts) != sorted(wanted) or len(set(texts)) != len(texts):
+            if pd.to_numeric(keys, errors="coerce").isna().any():
+                stray = next((t for t in texts if t not in wanted), None)
+                missing = next((w for w in wanted if w not in texts), None)
+                detail = (f"'{stray}' is not a label of '{symbol.name}'" if stray is not None
+                          else f"label '{missing}' of '{symbol.name}' is missing")
+                raise error("E504", f"the file's labels do not match set '{symbol.name}': "
+                            f"{detail}", span, f"make the file's first column (or header) "
+                            f"list the labels of '{symbol.name}', each once")
             return None
         where = {t: i for i, t in enumerate(texts)}
         return np.array([where[w] for w in wanted])

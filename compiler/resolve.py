@@ -25,12 +25,14 @@ FLAGS_FOR = {
 }
 
 
-def _word_span(decl: ast.Decl, word: str) -> Span:
-    """Where `word` (an index set or flag, which the AST keeps as plain strings) first occurs
-    in the declaration after its name; the whole declaration if it is not found."""
+def _word_span(decl: ast.Decl, word: str, occurrence: int = 1) -> Span:
+    """Where `word` (an index set or flag, which the AST keeps as plain strings) occurs for
+    the n-th time in the declaration after its name; the whole declaration if it does not."""
     pattern = re.compile(rf"(?<![A-Za-z_0-9]){re.escape(word)}(?![A-Za-z_0-9])")
-    found = pattern.search(decl.span.source.text, decl.name_span.end, decl.span.end)
-    return decl.span.source.span(*found.span()) if found else decl.span
+    found = list(pattern.finditer(decl.span.source.text, decl.name_span.end, decl.span.end))
+    if len(found) < occurrence:
+        return decl.span
+    return decl.span.source.span(*found[occurrence - 1].span())
 
 
 def _kind_of(decl: ast.Declaration) -> SymbolKind | None:
@@ -95,6 +97,10 @@ class _Resolver:
                 raise error("E206", f"'{name}' is a {symbol.kind.value}, not a set", where,
                             f"index by sets only; declare `set {name} = [...]` or use another "
                             f"name")
+            if symbol in out:
+                raise error("E211", f"indexed twice by '{name}'", _word_span(decl, name, 2),
+                            f"name the second axis with an alias, e.g. `set {name}2 = {name}` "
+                            f"and [{name}, {name}2], so arithmetic knows which axis is which")
             out.append(symbol)
         return tuple(out)
 
@@ -362,6 +368,9 @@ class _ExprResolver:
                         f"{count}", node.span, f"call it as {signature.doc or node.func + '(x)'}")
         kwargs = []
         for keyword in node.kwargs:
+            if any(keyword.name == seen for seen, _ in kwargs):
+                raise error("E208", f"'{keyword.name}' is given twice", keyword.span,
+                            f"give each argument of '{node.func}' once")
             if keyword.name not in signature.keywords:
                 known = ", ".join(sorted(signature.keywords)) or "none"
                 raise error("E208", f"'{node.func}' has no argument '{keyword.name}'",

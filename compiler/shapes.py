@@ -121,14 +121,6 @@ class _ShapeChecker:
             if not left or not right:
                 raise error("E302", "'@' with a scalar operand", node.span,
                             "use '*' to scale by a scalar; '@' sums over a shared index set")
-            for side in (left, right):
-                twice = next((s for s in side if side.count(s) > 1), None)
-                if twice is not None:
-                    raise error("E302", f"'@' with an operand indexed twice by "
-                                f"'{twice.name}'", node.span,
-                                f"say which axis to sum over: index the matrix by "
-                                f"'{twice.name}' and an alias (`set {twice.name}2 = "
-                                f"{twice.name}`), or use quad_form(x, P)")
             pairs = contraction(left, right)
             if not pairs:
                 raise error("E302", f"'@' between {index_text(left)} and {index_text(right)}"

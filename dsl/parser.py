@@ -168,11 +168,22 @@ def _syntax_diagnostic(source: Source, text: str, parser: Lark,
                           "remove the extra indentation if the line starts a new declaration or "
                           "constraint")
     found = _describe(exc)
-    expected = sorted({_display(parser, t) for t in exc.expected}
-                      if isinstance(exc, UnexpectedToken) else set())
-    shown = ", ".join(expected[:8]) + (" and more" if len(expected) > 8 else "")
-    return Diagnostic("E100", f"unexpected {found}", span,
-                      f"expected one of: {shown}." if shown else "check the syntax here.")
+    return Diagnostic("E100", f"unexpected {found}", span, _expected_sentence(parser, exc))
+
+
+def _expected_sentence(parser: Lark, exc: UnexpectedInput) -> str:
+    """'Expected ...' from the tokens the parser accepts here, line ends and names first."""
+    if not isinstance(exc, UnexpectedToken):
+        return "Check the syntax here."
+    names = {_display(parser, t) for t in (exc.accepts or exc.expected)}
+    first = [n for n in ("end of line", "a name", "a number") if n in names]
+    rest = sorted(names - set(first))
+    shown = first + rest
+    if len(shown) > 10:
+        return f"Expected {', '.join(shown[:9])}, or another token that can continue here."
+    if len(shown) == 1:
+        return f"Expected {shown[0]} here."
+    return f"Expected {', '.join(shown[:-1])} or {shown[-1]} here."
 
 
 def _token_span(source: Source, exc: UnexpectedInput) -> Span:

@@ -75,5 +75,10 @@ def test_every_example_snippet_selects_its_code(code: str) -> None:
 
 def test_expected_tokens_use_user_facing_names() -> None:
     help_text = _error("param p = 1 +* 2\n").diagnostics[0].help
-    assert help_text.startswith("expected one of: ")
-    assert "a name" in help_text and "NAME" not in help_text
+    assert help_text.startswith("Expected a name, a number, ")
+    assert help_text.endswith(" here.") and "NAME" not in help_text
+
+
+def test_expected_tokens_after_an_expression_offer_the_line_end_first() -> None:
+    help_text = _error("param p = 1 2\n").diagnostics[0].help
+    assert help_text.startswith("Expected end of line, ")
