@@ -90,6 +90,15 @@ def select_row(table: pd.DataFrame, row: str | int | float, span: Span, path: Pa
 
 def numeric(values: pd.Series | pd.DataFrame | np.ndarray, span: Span, what: str) -> np.ndarray:
     """Values as float64, or E505 naming the first entry that is not a number."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        fast = values.astype(float)
+    elif isinstance(values, pd.DataFrame) and all(k in "fiu" for k in values.dtypes.map(
+            lambda d: d.kind)):
+        fast = values.to_numpy(dtype=float)
+    else:
+        fast = None
+    if fast is not None and np.isfinite(fast).all():
+        return fast  # already numeric and complete: the slow path only locates bad entries
     frame = pd.DataFrame(values)
     converted = frame.apply(pd.to_numeric, errors="coerce")
     bad = converted.isna() & frame.notna()

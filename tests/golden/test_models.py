@@ -1,0 +1,72 @@
+"""Golden files for every model in models/: the printed AST (parsing), the checked IR
+(resolve + shapes) and the solve (end to end).
+
+`.ast.txt` and `.ir.txt` change only with `pytest --update-goldens` (review the diff).
+`.solve.json` holds numbers from an independent oracle (tests/oracles/), never Saddle's own
+output: `--update-goldens` regenerates it by running the oracle.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from oracles.treasury import solve_treasury, treasury_data
+
+from compiler import compile_model, load
+from compiler.describe import describe_ir
+from dsl.dump import dump
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = sorted((ROOT / "models").glob("*.saddle"))
+GOLDEN = Path(__file__).resolve().parent / "models"
+
+
+def _treasury_oracle() -> dict:
+    data = treasury_data(ROOT / "models" / "data" / "real_yields_2024.csv")
+    answer = solve_treasury(data, haircut=True)
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"w": dict(zip(["5Y", "7Y", "10Y", "20Y", "30Y"],
+                                     answer["weights"].tolist(), strict=True))},
+            "constraint_values": {"tail_risk": answer["cvar"]}}
+
+
+ORACLES = {"treasury": _treasury_oracle}
+
+
+def _updating(request) -> bool:
+    return bool(request.config.getoption("--update-goldens")) or \
+        os.environ.get("SADDLE_UPDATE_GOLDENS") == "1"
+
+
+def _compare_text(request, path: Path, actual: str) -> None:
+    if _updating(request) or not path.exists():
+        path.write_text(actual + "\n")
+    assert path.read_text() == actual + "\n", f"{path.name} changed: review, then --update-goldens"
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.stem for m in MODELS])
+def test_ast_golden(request, model):
+    _compare_text(request, GOLDEN / f"{model.stem}.ast.txt", dump(load(model)))
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.stem for m in MODELS])
+def test_ir_golden(request, model):
+    _compare_text(request, GOLDEN / f"{model.stem}.ir.txt", describe_ir(load(model)))
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.stem for m in MODELS])
+def test_solve_golden(request, model):
+    assert model.stem in ORACLES, f"{model.stem} has no independent oracle in ORACLES"
+    path = GOLDEN / f"{model.stem}.solve.json"
+    if _updating(request) or not path.exists():
+        path.write_text(json.dumps(ORACLES[model.stem](), indent=2) + "\n")
+    expected = json.loads(path.read_text())
+    result = compile_model(load(model)).solve()
+    assert result.status == expected["status"]
+    assert result.objective == pytest.approx(expected["objective"], rel=1e-6)
+    for name, by_label in expected["values"].items():
+        for label, value in by_label.items():
+            assert result.values[name][label] == pytest.approx(value, abs=1e-6), (name, label)
+    for name, value in expected.get("constraint_values", {}).items():
+        assert result.constraints[name].value == pytest.approx(value, rel=1e-5)
