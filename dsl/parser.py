@@ -32,6 +32,15 @@ from dsl.transformer import ToAst
 MAX_NESTING = 200
 
 
+LAYOUT_TOKENS = {"_NL", "_INDENT", "_DEDENT"}
+
+
+def _positioned(child: object) -> bool:
+    """Layout tokens do not count for spans: a declaration ends at its last real token, not
+    at the newline (and the comment lines the newline token swallows) after it."""
+    return not (isinstance(child, Token) and child.type in LAYOUT_TOKENS)
+
+
 @functools.cache
 def get_parser(start: str = "start") -> Lark:
     """The LALR parser for `start` ("start" for model files, "expr" for --param values)."""
@@ -40,7 +49,7 @@ def get_parser(start: str = "start") -> Lark:
         rel_to=__file__,
         parser="lalr",
         start=start,
-        propagate_positions=True,
+        propagate_positions=_positioned,
         maybe_placeholders=True,
         postlex=Layout(),
         strict=True,

@@ -16,8 +16,11 @@ Literals: integers as written, floats by `repr` (the NUMBER terminal reads it ba
 an infinite value (a literal too large for a float) as `1e999`, quantities as `200bp`,
 `1.5%`, `$250M`, strings with only `"` and `\\` escaped.
 
-Comments are not part of the AST, so formatting a file drops its comments. Long expressions
-and lists stay on one line: the printer never breaks a line.
+Comments are not part of the AST; `format_model` takes them from the parsed source text
+(`dsl/comments.py`): a comment line stays above the declaration or constraint that follows
+it, and a comment at the end of a line stays at the end of that line. A comment inside a
+multi-line expression moves above its declaration. ASTs built by code have no comments.
+Long expressions and lists stay on one line: the printer never breaks a line.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsl import ast
+from dsl.comments import Comments
 
 INDENT = "    "
 
@@ -47,14 +51,38 @@ Printed = tuple[str, int]  # text and the precedence level of its outermost cons
 
 def format_model(model: ast.Model) -> str:
     """The canonical text of `model`, ending in a newline (empty for an empty model)."""
-    blocks = [_DECLS[type(decl)](decl) for decl in model.decls]
+    notes = Comments(model.span.source if model.span.source.text else None)
+    blocks = [_with_comments(decl, notes) for decl in model.decls]
     out: list[str] = []
     for i, (decl, text) in enumerate(zip(model.decls, blocks, strict=True)):
         if i and (type(decl) is not type(model.decls[i - 1])
                   or "\n" in text or "\n" in blocks[i - 1]):
             out.append("")
         out.append(text)
+    trailing = notes.rest()
+    if trailing:
+        out += ([""] if out else []) + trailing
     return "".join(line + "\n" for line in out)
+
+
+def _with_comments(decl: ast.Declaration, notes: Comments) -> str:
+    """A declaration's text with the comments around it (and its constraint lines)."""
+    block = isinstance(decl, ast.ConstraintsDecl | ast.UncertainDecl) and bool(
+        getattr(decl, "constraints", ()))
+    lines = notes.before(decl.span, inside=not block)
+    if block:
+        head = _DECLS[type(decl)](decl).split("\n", 1)[0]
+        lines.append(head)
+        for con in decl.constraints:
+            lines += [INDENT + c for c in notes.before(con.span)]
+            lines.append(_end_comment(_constraint(con), notes.after(con.span)))
+        return "\n".join(lines)
+    text = _DECLS[type(decl)](decl)
+    return "\n".join([*lines, _end_comment(text, notes.after(decl.span))])
+
+
+def _end_comment(text: str, comment: str | None) -> str:
+    return f"{text}  {comment}" if comment else text
 
 
 def format_expr(expr: ast.Expr) -> str:

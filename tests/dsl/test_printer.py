@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 import dsl
 from dsl import ast, parse
 from dsl.printer import format_expr, format_model
+from dsl.source import synthetic_span
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -121,7 +123,7 @@ subject to
 '''
 
 SLOPPY = '''\
-# a comment that fmt drops
+# a comment that fmt keeps
 model   m
 let e=(( a ))-(b-c)
 minimize    o :  e
@@ -176,7 +178,9 @@ def test_the_corpus_covers_every_node_type() -> None:
 
 
 def test_canonical_layout() -> None:
-    assert format_model(parse(TREASURY)) == '''\
+    # An AST without its source text has no comments to keep: the layout alone.
+    bare = dataclasses.replace(parse(TREASURY), span=synthetic_span())
+    assert format_model(bare) == '''\
 model treasury_rv "Net carry minus costs for a $250M treasury book"
 
 set tenor = ["5Y", "7Y", "10Y", "20Y", "30Y"]
@@ -206,8 +210,9 @@ subject to
 '''
 
 
-def test_sloppy_text_is_normalized_and_comments_are_dropped() -> None:
+def test_sloppy_text_is_normalized_and_comments_are_kept() -> None:
     assert format_model(parse(SLOPPY)) == (
+        "# a comment that fmt keeps\n"
         "model m\n"
         "\n"
         "let e = a - (b - c)\n"
@@ -295,3 +300,40 @@ def test_literals(node: ast.Expr, text: str) -> None:
 def test_package_level_format_model() -> None:
     model = parse(ROBUST_BOND)
     assert dsl.format_model(model) == format_model(model)
+
+
+# ==== comments (taken from the source text, not the AST) ====
+
+COMMENTED = '''# header comment
+model m "doc"  # after the header
+
+# about the sets
+set s = ["a", "b"]  # two labels
+param p[s] = [1,  # inside a list: moves above
+              2]
+variable x[s]
+minimize o:
+    sum(p * x)  # the objective
+subject to
+    # a limit
+    cap: x <= 1  # per label
+    floor: x >= "#not a comment" == "x"
+'''
+
+
+def test_comments_survive_formatting() -> None:
+    text = format_model(parse(COMMENTED))
+    for comment in ("# header comment", "# after the header", "# about the sets",
+                    "# two labels", "# inside a list: moves above", "# the objective",
+                    "# a limit", "# per label"):
+        assert comment in text, comment
+    assert 'set s = ["a", "b"]  # two labels' in text
+    assert '    # a limit\n    cap: x <= 1  # per label' in text
+    assert "# inside a list: moves above\nparam p[s] = [1, 2]" in text
+    assert text.count("#not a comment") == 1  # a '#' inside a string is not a comment
+
+
+def test_formatting_with_comments_is_idempotent_and_keeps_the_ast() -> None:
+    once = format_model(parse(COMMENTED))
+    assert format_model(parse(once)) == once
+    assert parse(once) == parse(COMMENTED)
