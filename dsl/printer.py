@@ -68,9 +68,9 @@ def format_model(model: ast.Model) -> str:
 def _with_comments(decl: ast.Declaration, notes: Comments) -> str:
     """A declaration's text with the comments around it (and its constraint lines)."""
     block = isinstance(decl, ast.ConstraintsDecl | ast.UncertainDecl) and bool(
-        getattr(decl, "constraints", ()))
+        decl.constraints)
     lines = notes.before(decl.span, inside=not block)
-    if block:
+    if isinstance(decl, ast.ConstraintsDecl | ast.UncertainDecl) and block:
         head = _DECLS[type(decl)](decl).split("\n", 1)[0]
         lines.append(head)
         for con in decl.constraints:

@@ -38,7 +38,7 @@ def load_sample(folder: str | Path = DATA):
         as Series indexed by index name, in the spreads' column order.
     """
     folder = Path(folder)
-    read = dict(index_col="date", parse_dates=["date"], float_precision="round_trip")
+    read = dict(index_col="date", parse_dates=["date"])
     desk = pd.read_csv(folder / "desk_pnl.csv", **read)["pnl"]
     spreads = pd.read_csv(folder / "spreads.csv", **read)
     indices = pd.read_csv(folder / "indices.csv", index_col="index").loc[spreads.columns]
