@@ -79,7 +79,7 @@ class Bindings:
             picked = record[names] if names else record.iloc[1:]
             values = data.numeric(picked.to_numpy(), call.span, f"row {label} of {path.name}")
             return self._shaped(values, index, call.span, f"row {label} of '{path.name}'")
-        if names is not None:
+        if names is not None and columns is not None:
             table = table[[table.columns[0]] + [data.column(table, n, columns.span, path).name
                                                 for n in names]]
         return self._from_table(table, index, call.span, path.name)
@@ -155,7 +155,7 @@ class Bindings:
         if array.shape == sizes:
             return array
         if array.size == 1 and not sizes:
-            return np.float64(array.reshape(()))
+            return array.reshape(())
         raise error("E504", f"{what} has shape {array.shape} but {index_text(index)} needs "
                     f"{sizes}", span, "make the data match the index sets' labels (one value "
                     "per label), or fix the sets")

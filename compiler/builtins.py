@@ -111,12 +111,13 @@ def _flat(value: Value) -> Value:
     return np.ravel(value)
 
 
-def _norm(p: float | str) -> Callable[[Evaluator, ir.Call], Value]:
+def _norm(p: int | str) -> Callable[[Evaluator, ir.Call], Value]:
     def lower(ev: Evaluator, node: ir.Call) -> Value:
         value = _flat(ev(node.args[0]))
         if tensor.is_expr(value):
             return cp.norm(value, p)
-        return np.float64(np.linalg.norm(value, np.inf if p == "inf" else p))
+        order = np.inf if p == "inf" else float(p)
+        return np.float64(np.linalg.norm(value, order))
     return lower
 
 

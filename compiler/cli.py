@@ -88,7 +88,8 @@ def _read(path: str) -> ast.Model:
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise OSError(f"cannot read model file '{path}': {exc.strerror or exc}") from None
+        reason = getattr(exc, "strerror", None) or exc
+        raise OSError(f"cannot read model file '{path}': {reason}") from None
     return parse(text, path)
 
 

@@ -7,7 +7,7 @@ keyed by IR node, so `discipline` can find the smallest failing sub-expression.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
@@ -28,11 +28,11 @@ class Evaluator:
     """Evaluates IR expressions over bound data, and decision variables when given them."""
 
     def __init__(self, shapes: Shapes, bindings: Bindings,
-                 variables: dict[Symbol, cp.Expression] | None = None,
+                 variables: Mapping[Symbol, cp.Expression] | None = None,
                  lets: dict[Symbol, ir.LetDef] | None = None):
         self.shapes = shapes
         self.bindings = bindings
-        self.variables = variables or {}
+        self.variables: Mapping[Symbol, cp.Expression] = variables or {}
         self.lets = lets or {}
         self.let_values: dict[Symbol, Value] = {}
         self.lowered: dict[ir.Expr, Value] = {}

@@ -9,6 +9,7 @@ constraint's full index, so duals come out per label. Exact nonconvex forms are 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -26,9 +27,9 @@ from dsl.errors import Diagnostics, SpecError, error
 class Part:
     """One comparison `lhs op rhs` of a named constraint, lowered."""
 
-    lhs: object
+    lhs: Any
     op: ir.Relation
-    rhs: object
+    rhs: Any
     constraint: cp.Constraint
 
 
@@ -83,8 +84,11 @@ def _compare(lhs: object, op: ir.Relation, rhs: object) -> cp.Constraint:
     return lhs == rhs  # type: ignore[return-value]
 
 
-def _as_expression(value: object) -> cp.Expression:
-    return value if tensor.is_expr(value) else cp.Constant(np.asarray(value, dtype=float))
+def _as_expression(value: Any) -> cp.Expression:
+    if tensor.is_expr(value):
+        expression: cp.Expression = value
+        return expression
+    return cp.Constant(np.asarray(value, dtype=float))
 
 
 class _Lowerer:

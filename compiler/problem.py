@@ -151,13 +151,15 @@ class CompiledModel:
             slack = x - form.threshold
             index = form.variable.index
             return ConstraintReport(self.labelled(x, index), self.labelled(slack, index), None,
-                                    self._binding(slack, index))
+                                    self._binding(slack, np.maximum(x, form.threshold), index))
         parts = self.lowered.parts.get(con.name)
         if not parts:
             return None
         index = self.shapes.constraints[con.name]
         slacks = [_slack(p) for p in parts]
         slack = np.minimum.reduce(slacks) if len(slacks) > 1 else slacks[0]
+        scale = np.maximum.reduce([np.abs(np.asarray(_value_of(side), dtype=float))
+                                   for p in parts for side in (p.lhs, p.rhs)])
         duals = [p.constraint.dual_value for p in parts]
         dual = None if any(d is None for d in duals) else np.sum(
             [np.asarray(d, dtype=float) for d in duals], axis=0)
@@ -165,15 +167,16 @@ class CompiledModel:
                       if tensor.is_expr(side) and not side.is_constant()), None)
         return ConstraintReport(self.labelled(value, index), self.labelled(slack, index),
                                 self.labelled(dual, index) if dual is not None else None,
-                                self._binding(slack, index))
+                                self._binding(slack, scale, index))
 
-    def _binding(self, slack: np.ndarray, index: tuple[Symbol, ...]) -> Any:
-        flags = np.abs(np.asarray(slack, dtype=float)) <= BINDING_TOLERANCE * np.maximum(
-            1.0, np.abs(np.asarray(slack, dtype=float)))
+    def _binding(self, slack: np.ndarray, scale: np.ndarray, index: tuple[Symbol, ...]) -> Any:
+        """A constraint binds where its slack is within 1e-6 of the size of its sides."""
+        tolerance = BINDING_TOLERANCE * np.maximum(1.0, np.asarray(scale, dtype=float))
+        flags = np.abs(np.asarray(slack, dtype=float)) <= tolerance
         if not index:
             return bool(flags)
         labelled = self.labelled(flags.astype(float), index)
-        return labelled.astype(bool) if labelled is not None else None
+        return labelled.astype(bool) if isinstance(labelled, pd.Series | pd.DataFrame) else None
 
 
 def _value_of(side: Any) -> Any:

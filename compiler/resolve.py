@@ -366,7 +366,7 @@ class _ExprResolver:
                         else f"{signature.min_args} to {signature.max_args}")
             raise error("E208", f"'{node.func}' takes {expected} positional arguments, not "
                         f"{count}", node.span, f"call it as {signature.doc or node.func + '(x)'}")
-        kwargs = []
+        kwargs: list[tuple[str, ir.Expr]] = []
         for keyword in node.kwargs:
             if any(keyword.name == seen for seen, _ in kwargs):
                 raise error("E208", f"'{keyword.name}' is given twice", keyword.span,

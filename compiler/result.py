@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-Labelled = float | pd.Series | pd.DataFrame | None
+Labelled: TypeAlias = float | pd.Series | pd.DataFrame | None
 
 
 @dataclass

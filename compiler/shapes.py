@@ -14,7 +14,9 @@ Rules (documented in docs/language.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from compiler import ir
 from compiler.symbols import Symbol, SymbolKind, index_text
@@ -270,25 +272,25 @@ class _ShapeChecker:
     def run(self) -> Shapes:
         diags = Diagnostics()
         m = self.model
-        steps = [lambda d=d: self.infer(d.value) for d in m.sets if isinstance(d.value, ir.Range)]
-        steps += [lambda d=d: self.fits(d.value, d.symbol.index, d.symbol.describe())
+        # One step per declaration part, so each mistake is reported and the rest go on.
+        steps: list[Callable[[], object]] = [
+            partial(self.infer, d.value) for d in m.sets if isinstance(d.value, ir.Range)]
+        steps += [partial(self.fits, d.value, d.symbol.index, d.symbol.describe())
                   for d in m.params if d.value is not None]
         for s in m.scenarios:
-            if s.value is not None:
-                steps.append(lambda s=s: self.fits(s.value, s.symbol.index, s.symbol.describe()))
+            parts = [s.value] if s.value is not None else []
             if s.sampler is not None:
-                steps += [lambda a=a, s=s: self.fits(a, s.symbol.index, s.symbol.describe())
-                          for a in s.sampler.args + tuple(v for _, v in s.sampler.kwargs)]
+                parts += [*s.sampler.args, *(v for _, v in s.sampler.kwargs)]
+            steps += [partial(self.fits, p, s.symbol.index, s.symbol.describe()) for p in parts]
         for v in (*m.variables, *m.uncertains):
-            steps += [lambda b=b, v=v: self.fits(b, v.symbol.index, f"a bound of "
-                                                 f"{v.symbol.describe()}")
+            steps += [partial(self.fits, b, v.symbol.index, f"a bound of {v.symbol.describe()}")
                       for b in (v.lower, v.upper) if b is not None]
-        steps += [lambda d=d: self.let(d) for d in m.lets]
-        steps += [lambda u=u: self.infer(u.set_expr) for u in m.uncertains
+        steps += [partial(self.let, d) for d in m.lets]
+        steps += [partial(self.infer, u.set_expr) for u in m.uncertains
                   if u.set_expr is not None]
-        steps += [lambda c=c: self.constraint(c) for u in m.uncertains for c in u.constraints]
-        steps += [self.objective]
-        steps += [lambda c=c: self.constraint(c) for c in m.constraints]
+        steps += [partial(self.constraint, c) for u in m.uncertains for c in u.constraints]
+        steps.append(self.objective)
+        steps += [partial(self.constraint, c) for c in m.constraints]
         for step in steps:
             try:
                 step()
