@@ -105,7 +105,7 @@ def period_lp(desk: pd.Series, spreads: pd.DataFrame, limits, coupons) -> dict:
 
 def period_objective(desk: pd.Series, spreads: pd.DataFrame, limits, coupons, cs01) -> float:
     """The period objective at a given cs01, evaluated with the seed's own formulas."""
-    return -_seed_objective(desk, spreads, dict(zip(spreads.columns, coupons)), cs01)
+    return -_seed_objective(desk, spreads, dict(zip(spreads.columns, coupons, strict=True)), cs01)
 
 
 # ---------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def seed_rolling(horizon: str, folder: str | Path = DATA) -> pd.DataFrame:
     """The seed's scipy CS01 per period, same layout as ``rolling``."""
     desk, spreads, limits, coupons = load_sample(folder)
     assert list(spreads.columns) == TICKERS
-    coupon = dict(zip(TICKERS, coupons))
+    coupon = dict(coupons)
     rows = {
         end: seed_scipy_period(desk.loc[window], spreads.loc[window], dict(limits), coupon)
         for end, window in periods(desk.index, horizon)
@@ -193,7 +193,7 @@ def seed_rolling(horizon: str, folder: str | Path = DATA) -> pd.DataFrame:
 def compare(horizon: str, folder: str | Path = DATA) -> pd.DataFrame:
     """Per period: LP optimum, the seed's scipy objective, the gap and scipy's status."""
     desk, spreads, limits, coupons = load_sample(folder)
-    coupon = dict(zip(TICKERS, coupons))
+    coupon = dict(coupons)
     records = []
     for end, window in periods(desk.index, horizon):
         d, s = desk.loc[window], spreads.loc[window]
