@@ -14,6 +14,7 @@ from typing import Any
 
 from compiler.describe import describe_ir, describe_problem
 from compiler.pipeline import compile_model
+from compiler.rolling import Every, RollingModel
 from dsl import ast, format_model, parse, parse_expression
 from dsl.dump import dump
 from dsl.errors import SpecError
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
                                         "mixed-integer, CLARABEL otherwise)")
     solve.add_argument("--format", choices=("table", "json", "csv"), default="table")
     solve.add_argument("--output", metavar="PATH", help="write the result here, not stdout")
+    solve.add_argument("--every", metavar="PERIOD",
+                       help="re-optimize per window: month, quarter, year, week or 'N days' "
+                            "(replaces the model's `rebalance every ...`)")
+    solve.add_argument("--strategy", choices=("stack", "loop"), default="stack",
+                       help="rolling runs: stack all windows into one problem (default) or "
+                            "solve them one by one")
     fmt = commands.add_parser("fmt", help="print a model in canonical form")
     fmt.add_argument("file")
     fmt.add_argument("--check", action="store_true",
@@ -96,8 +103,15 @@ def _read(path: str) -> ast.Model:
 def _compile(args: argparse.Namespace) -> Any:
     if args.data is not None and not Path(args.data).is_dir():
         raise OSError(f"data folder not found: {args.data}")
+    every = getattr(args, "every", None)
+    if every is not None:
+        try:
+            Every.parse(every)
+        except ValueError:
+            raise UsageError(f"--every '{every}': use month, quarter, year, week or "
+                             f"'N days'") from None
     return compile_model(_read(args.file), params=parse_params(args.param),
-                         data_dir=args.data)
+                         data_dir=args.data, every=every)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -118,13 +132,18 @@ def run_solve(args: argparse.Namespace) -> int:
     if args.solver and args.solver.upper() not in _solvers():
         raise UsageError(f"solver '{args.solver}' is not installed; installed: "
                          f"{', '.join(_solvers())}")
-    result = compiled.solve(solver=args.solver)
+    if isinstance(compiled, RollingModel):
+        result: Any = compiled.solve(solver=args.solver, strategy=args.strategy)
+        table_text = result.table_text()
+    else:
+        result = compiled.solve(solver=args.solver)
+        table_text = result.table()
     if args.format == "json":
         text = result.to_json()
     elif args.format == "csv":
         text = result.to_frame().to_csv(index=False).rstrip("\n")
     else:
-        text = result.table()
+        text = table_text
     _write(text, args.output)
     return EXIT_OK if result.optimal else EXIT_NOT_OPTIMAL
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from compiler.problem import is_linear
 from compiler.resolve import resolve
 from compiler.shapes import check_shapes
 from compiler.symbols import SymbolKind, index_text
@@ -37,8 +38,10 @@ def describe_ir(model: ast.Model) -> str:
 def problem_class(compiled: CompiledModel) -> str:
     problem = compiled.problem
     integer = "mixed-integer " if problem.is_mixed_integer() else ""
-    if problem.is_qp():
-        kind = "LP" if problem.objective.expr.is_pwl() else "QP"
+    if is_linear(problem):
+        kind = "LP"
+    elif problem.is_qp():
+        kind = "QP"
     else:
         kind = "conic (SOCP/exponential/PSD)"
     return integer + kind

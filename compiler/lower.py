@@ -100,10 +100,6 @@ class _Lowerer:
             raise error("E901", f"uncertain '{first.name}' needs the robust backend", first.span,
                         "robust and saddle-point models parse and are checked, but this "
                         "version does not compile them yet; see docs/status.md")
-        if model.rebalance is not None:
-            raise error("E901", "rolling re-optimization is not compiled yet",
-                        model.rebalance.span, "remove `rebalance every ...` to solve one "
-                        "window; see docs/status.md")
         self.variables = {v.symbol: make_variable(v, bindings) for v in model.variables}
         self.evaluate = Evaluator(shapes, bindings, self.variables,
                                   {d.symbol: d for d in model.lets})

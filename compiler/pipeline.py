@@ -24,10 +24,12 @@ from compiler.exact import find_exact_forms
 from compiler.lower import lower
 from compiler.problem import CompiledModel
 from compiler.resolve import resolve
+from compiler.rolling import Every, RollingModel, rolling_model
 from compiler.shapes import check_shapes
 from dsl import ast
 
 PASSES = ("resolve", "check_shapes", "bind", "find_exact_forms", "lower", "check_discipline")
+# A model that rebalances runs the last three passes once per window (compiler/rolling.py).
 
 
 def model_folder(model: ast.Model) -> Path:
@@ -41,7 +43,8 @@ def model_folder(model: ast.Model) -> Path:
 
 def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
                   data_dir: str | Path | None = None,
-                  base_dir: str | Path | None = None) -> CompiledModel:
+                  base_dir: str | Path | None = None,
+                  every: str | None = None) -> CompiledModel | RollingModel:
     """Check a parsed model and compile it to a cvxpy problem.
 
     Args:
@@ -50,9 +53,11 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
             pandas Series/DataFrames indexed by set labels.
         data_dir: the folder csv(...) paths are relative to (default: the model's folder).
         base_dir: the model's folder, for models parsed from a string.
+        every: re-optimize per window ("month", "quarter", "year", "week", "5 days"),
+            replacing the model's own `rebalance every ...`.
 
     Returns:
-        A `CompiledModel`; call `.solve()`.
+        A `CompiledModel`, or a `RollingModel` for a model that rebalances; call `.solve()`.
 
     Raises:
         SpecError: any mistake in the model or its data, located in the model's text.
@@ -65,12 +70,24 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
     folder = Path(base_dir) if base_dir is not None else model_folder(model)
     sandbox = Sandbox.for_model(folder, Path(data_dir) if data_dir is not None else None)
     bindings = bind(resolved, shapes, params, sandbox)
+    if every is not None or resolved.rebalance is not None:
+        return rolling_model(resolved, shapes, bindings, _every(every))
     exact = find_exact_forms(resolved, shapes, Evaluator(shapes, bindings))
     lowered = lower(resolved, shapes, bindings, exact)
     check_discipline(resolved, lowered)
     problem = cp.Problem(_objective(resolved, lowered.objective), lowered.constraints())
     ensure_dcp(problem, resolved)
     return CompiledModel(resolved, shapes, bindings, lowered, problem, list(lowered.notes))
+
+
+def _every(text: str | None) -> Every | None:
+    if text is None:
+        return None
+    try:
+        return Every.parse(text)
+    except ValueError:
+        raise ValueError(f"cannot rebalance every '{text}': use month, quarter, year, week "
+                         f"or N days") from None
 
 
 def _objective(model: ir.Model, expr: cp.Expression) -> cp.Minimize | cp.Maximize:

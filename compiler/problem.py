@@ -27,6 +27,22 @@ MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
 BINDING_TOLERANCE = 1e-6
 
 
+def is_linear(problem: cp.Problem) -> bool:
+    """An LP or MILP: piecewise-linear objective and constraints (abs, max, cvar, ...)."""
+    return problem.is_qp() and problem.objective.expr.is_pwl()
+
+
+def default_solver(problem: cp.Problem) -> str:
+    """HiGHS for LPs and mixed-integer problems (exact vertices, branch and bound),
+    Clarabel for everything else (QP, SOCP, exponential and PSD cones)."""
+    installed = cp.installed_solvers()
+    if problem.is_mixed_integer() or is_linear(problem):
+        if "HIGHS" in installed:
+            return "HIGHS"
+        return "SCIPY" if problem.is_mixed_integer() else "CLARABEL"
+    return "CLARABEL" if "CLARABEL" in installed else "SCS"
+
+
 @dataclass
 class CompiledModel:
     """A checked model compiled to cvxpy. `problem` is the underlying `cp.Problem`."""
@@ -43,17 +59,14 @@ class CompiledModel:
         return self.problem.is_mixed_integer()
 
     def default_solver(self) -> str:
-        installed = cp.installed_solvers()
-        if self.is_mixed_integer:
-            return "HIGHS" if "HIGHS" in installed else "SCIPY"
-        return "CLARABEL" if "CLARABEL" in installed else "SCS"
+        return default_solver(self.problem)
 
     def solve(self, solver: str | None = None, **options: Any) -> Result:
         """Solve and report by name.
 
         Args:
             solver: a cvxpy solver name (CLARABEL, SCS, OSQP, HIGHS, ...); default: HIGHS
-                for mixed-integer problems, CLARABEL otherwise.
+                for LPs and mixed-integer problems, CLARABEL otherwise.
             **options: passed to the solver.
 
         Returns:
@@ -86,7 +99,7 @@ class CompiledModel:
             return  # integer decisions of the user's own: no continuous problem to price
         fixed = cp.Problem(self.problem.objective, self.lowered.fixed_integer_constraints())
         try:
-            fixed.solve(solver=self.default_solver_continuous())
+            fixed.solve(solver=default_solver(fixed))
         except cp.error.SolverError:
             return
         if fixed.status != "optimal":
@@ -100,9 +113,6 @@ class CompiledModel:
                 report.dual = self.labelled(dual, self.shapes.constraints[con.name])
         result.notes.append("duals are those of the continuous problem with the exact forms' "
                             "binaries fixed at the optimum")
-
-    def default_solver_continuous(self) -> str:
-        return "CLARABEL" if "CLARABEL" in cp.installed_solvers() else "SCS"
 
     def _result(self, status: str, solver: str, elapsed: float, notes: list[str]) -> Result:
         model = self.model

@@ -25,11 +25,12 @@ FLAGS_FOR = {
 }
 
 
-def _word_span(decl: ast.Decl, word: str, occurrence: int = 1) -> Span:
+def _word_span(decl: ast.Node, word: str, occurrence: int = 1) -> Span:
     """Where `word` (an index set or flag, which the AST keeps as plain strings) occurs for
     the n-th time in the declaration after its name; the whole declaration if it does not."""
     pattern = re.compile(rf"(?<![A-Za-z_0-9]){re.escape(word)}(?![A-Za-z_0-9])")
-    found = list(pattern.finditer(decl.span.source.text, decl.name_span.end, decl.span.end))
+    start = decl.name_span.end if isinstance(decl, ast.Decl) else decl.span.start
+    found = list(pattern.finditer(decl.span.source.text, start, decl.span.end))
     if len(found) < occurrence:
         return decl.span
     return decl.span.source.span(*found[occurrence - 1].span())
@@ -302,7 +303,16 @@ class _Resolver:
         return ir.Comparison(terms=terms, ops=node.ops, span=node.span)
 
     def rebalance(self, decl: ast.RebalanceDecl) -> ir.Rebalance:
-        on = self.lookup(decl.on, decl.span) if decl.on else None
+        on = self.lookup(decl.on, _word_span(decl, decl.on)) if decl.on else None
+        unit = decl.every.lower().removesuffix("s")
+        if unit not in ("month", "quarter", "year", "week", "day") or (
+                decl.count != 1 and unit != "day"):
+            raise error("E211", f"cannot rebalance every '{decl.every}'", decl.span,
+                        "rebalance every month, quarter, year, week, or N days")
+        if on is not None and on.kind is not SymbolKind.SET:
+            raise error("E206", f"'{decl.on}' is a {on.kind.value}, not a set",
+                        _word_span(decl, decl.on), "rebalance on the time set, e.g. "
+                        "`rebalance every month on day`")
         return ir.Rebalance(every=decl.every, count=decl.count, on=on, span=decl.span)
 
 

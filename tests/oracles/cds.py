@@ -226,3 +226,19 @@ def timings(horizon: str = "M", folder: str | Path = DATA) -> dict:
     rolling(horizon, folder)
     lp_seconds = time.perf_counter() - start
     return {"scipy": scipy_seconds, "lp": lp_seconds}
+
+
+def calendar_rolling(horizon: str, folder: str | Path = DATA) -> pd.DataFrame:
+    """Per-period optima over calendar windows (every day of each month/quarter/year,
+    including the first day of the sample, unlike the seed), indexed by each window's last
+    date as 'YYYY-MM-DD': the windows Saddle's `rebalance every ...` uses."""
+    desk, spreads, limits, coupons = load_sample(folder)
+    keys = desk.index.to_period({"M": "M", "Q": "Q", "A": "Y", "Y": "Y"}[horizon])
+    rows = {}
+    for key in keys.unique():
+        window = keys == key
+        best = period_lp(desk[window], spreads[window], limits, coupons)
+        end = desk.index[window][-1].strftime("%Y-%m-%d")
+        rows[end] = dict(zip(spreads.columns, best["cs01"], strict=True)) | {
+            "objective": best["objective"]}
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -114,6 +114,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -248,7 +249,6 @@ class Exponents:
     log_c: np.ndarray
     G: np.ndarray  # (K, 13): exponent = log c_k + log h_i + G_k x
     E: sp.csr_matrix  # (K, T): E[k, t_k - 1] = -t_k (yield-only exponents)
-    W: sp.csr_matrix  # (K, n): one-hot bond map
 
 
 def exponents(data: RobustBondData) -> Exponents:
@@ -258,8 +258,7 @@ def exponents(data: RobustBondData) -> Exponents:
     Fy, Fs = data.F[: data.T], data.F[data.T:]
     G = -period[:, None] * (Fy[col] + Fs[bond])
     E = sp.csr_matrix((-period.astype(float), (np.arange(K), col)), shape=(K, data.T))
-    W = sp.csr_matrix((np.ones(K), (np.arange(K), bond)), shape=(K, data.n))
-    return Exponents(bond, period, np.log(data.C[bond, col]), G, E, W)
+    return Exponents(bond, period, np.log(data.C[bond, col]), G, E)
 
 
 def log_value(data: RobustBondData, h: np.ndarray, x: np.ndarray) -> float:
@@ -276,7 +275,7 @@ def log_return(data: RobustBondData, h: np.ndarray, x: np.ndarray) -> float:
     return log_value(data, h, x) - float(np.log(data.p @ h))
 
 
-def _solve(problem: cp.Problem, solver: str, **options) -> dict:
+def _solve(problem: cp.Problem, solver: str, **options: Any) -> dict:
     start = time.perf_counter()
     try:
         problem.solve(solver=solver, **options)
@@ -296,7 +295,7 @@ def _solve(problem: cp.Problem, solver: str, **options) -> dict:
 
 
 def worst_case(data: RobustBondData, h: np.ndarray, alpha: float, drop_below: float = 1e-7,
-               solver: str = cp.CLARABEL, **options) -> dict:
+               solver: str = cp.CLARABEL, **options: Any) -> dict:
     """Primal: min over the whitened ellipsoid of log V(h, mu + L z) - log(p'h).
 
     Holdings worth less than ``drop_below`` of the budget are left out of the log-sum-exp:
@@ -323,7 +322,7 @@ def worst_case(data: RobustBondData, h: np.ndarray, alpha: float, drop_below: fl
 
 
 def worst_case_dual(data: RobustBondData, h: np.ndarray, alpha: float,
-                    solver: str = cp.CLARABEL, **options) -> dict:
+                    solver: str = cp.CLARABEL, **options: Any) -> dict:
     """Dual: max over the simplex of -sum rel_entr(nu, c h) + nu'G mu - r||L'G'nu|| - log p'h."""
     ex = exponents(data)
     r, L = chi2_radius(alpha), whitening(data)
@@ -361,7 +360,7 @@ def first_order_worst_case(data: RobustBondData, h: np.ndarray, alpha: float,
 # ----------------------------------------------------------------------------- construction
 
 
-def turnover(data: RobustBondData, h, budget: float = 1.0):
+def turnover(data: RobustBondData, h: Any, budget: float = 1.0) -> Any:
     """phi(h) = 1/2 ||budget * w - h o p||_1 (numpy or cvxpy h)."""
     if isinstance(h, cp.Expression):
         return 0.5 * cp.norm1(budget * data.w - cp.multiply(h, data.p))
@@ -369,7 +368,7 @@ def turnover(data: RobustBondData, h, budget: float = 1.0):
 
 
 def robust_objective_form(data: RobustBondData, lam: float, alpha: float = 0.5,
-                          solver: str = cp.CLARABEL, **options) -> dict:
+                          solver: str = cp.CLARABEL, **options: Any) -> dict:
     """min_h max_{x in E} phi(h) - lam Delta(h, x), p'h = 1, as one convex problem (dual)."""
     ex = exponents(data)
     r, L = chi2_radius(alpha), whitening(data)
@@ -390,7 +389,7 @@ def robust_objective_form(data: RobustBondData, lam: float, alpha: float = 0.5,
 
 
 def robust_objective_form_dsp(data: RobustBondData, lam: float, alpha: float = 0.5,
-                              solver: str = cp.CLARABEL, **options) -> dict:
+                              solver: str = cp.CLARABEL, **options: Any) -> dict:
     """The same saddle problem through dsp-cvxpy: weighted_log_sum_exp, max over z."""
     import dsp
 
@@ -421,21 +420,29 @@ def robust_objective_form_dsp(data: RobustBondData, lam: float, alpha: float = 0
 # ----------------------------------------------------------------------------- constraint form
 
 
-def _yield_only_weights(data: RobustBondData, ex: Exponents, spreads: str) -> np.ndarray:
-    """c_k exp(-t (y_nom,t + s_i)) per exponent k; the weight of h_i(k)."""
+def _yield_only_prices_matrix(data: RobustBondData, spreads: str) -> np.ndarray:
+    """c_it exp(-t (y_nom,t + s_i)), (n, T): V(h, delta) = h' M exp(-t o delta).
+
+    ``spreads="zero"`` prices on the treasury curve alone (the DSP test behind 15.32);
+    ``"nominal"`` adds each bond's nominal rating spread (then M 1 = p exactly).
+    """
     if spreads == "zero":
         s = np.zeros(data.n)
     elif spreads == "nominal":
         s = data.s_nom
     else:
         raise ValueError(f"spreads must be 'zero' or 'nominal', not {spreads!r}")
-    t = ex.period
-    return np.exp(ex.log_c - t * (data.y_nom[t - 1] + s[ex.bond]))
+    return data.C * np.exp(-np.outer(s, data.periods) - data.periods * data.y_nom)
+
+
+def _yield_only_weights(data: RobustBondData, ex: Exponents, spreads: str) -> np.ndarray:
+    """c_k exp(-t (y_nom,t + s_i)) per exponent k: the coefficient of h_i(k)."""
+    return _yield_only_prices_matrix(data, spreads)[ex.bond, ex.period - 1]
 
 
 def constraint_form(data: RobustBondData, floor: float = 90.0, budget: float = 100.0,
                     delta_max: float = 0.02, kappa: float = 0.9, omega: float = 1e-6,
-                    spreads: str = "zero", solver: str = cp.CLARABEL, **options) -> dict:
+                    spreads: str = "zero", solver: str = cp.CLARABEL, **options: Any) -> dict:
     """min phi(h) s.t. p'h = budget, min_{delta in D} V(h, y_nom + delta) >= floor (dual form)."""
     ex = exponents(data)
     base = _yield_only_weights(data, ex, spreads)
@@ -461,26 +468,36 @@ def constraint_form(data: RobustBondData, floor: float = 90.0, budget: float = 1
 
 def yield_only_worst_value(data: RobustBondData, h: np.ndarray, delta_max: float = 0.02,
                            kappa: float = 0.9, omega: float = 1e-6, spreads: str = "zero",
-                           solver: str = cp.CLARABEL, **options) -> dict:
-    """Primal check: min over delta in D of V(h, y_nom + delta) (log-sum-exp form)."""
+                           drop_below: float = 1e-7, solver: str = cp.CLARABEL,
+                           **options: Any) -> dict:
+    """Primal check: min over delta in D of V(h, y_nom + delta) (log-sum-exp form).
+
+    As in ``worst_case``, holdings below ``drop_below`` of p'h are left out of the solve and
+    the result is a bracket: ``lower`` <= min V <= ``value`` (full V at the delta found).
+    """
     ex = exponents(data)
     base = _yield_only_weights(data, ex, spreads)
-    keep = h[ex.bond] > 0
+    keep = h[ex.bond] * data.p[ex.bond] > drop_below * float(data.p @ h)
     delta = cp.Variable(data.T)
     offset = np.log(base[keep] * h[ex.bond[keep]])
     obj = cp.log_sum_exp(offset + ex.E[keep] @ delta)
     cons = [cp.norm_inf(delta) <= delta_max, cp.norm1(delta) <= kappa,
             cp.sum_squares(cp.diff(delta)) <= omega]
     out = _solve(cp.Problem(cp.Minimize(obj), cons), solver, **options)
-    out["log_value"] = out["value"]
-    out["value"] = float(np.exp(out["value"])) if np.isfinite(out["value"]) else np.nan
+    out["lower"] = float(np.exp(out["value"])) if np.isfinite(out["value"]) else np.nan
     out["delta"] = delta.value
+    if delta.value is not None:
+        disc = np.exp(-data.periods * delta.value)
+        out["value"] = float(h @ (_yield_only_prices_matrix(data, spreads) @ disc))
+    else:
+        out["value"] = np.nan
     return out
+
 
 
 def constraint_form_dsp(data: RobustBondData, floor: float = 90.0, budget: float = 100.0,
                         delta_max: float = 0.02, kappa: float = 0.9, omega: float = 1e-6,
-                        spreads: str = "zero", solver: str = cp.CLARABEL, **options) -> dict:
+                        spreads: str = "zero", solver: str = cp.CLARABEL, **options: Any) -> dict:
     """The same through dsp's saddle_min with a LocalVariable (log-sum-exp form)."""
     import dsp
 

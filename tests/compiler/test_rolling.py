@@ -1,0 +1,86 @@
+"""Rolling re-optimization: the CDS hedge per month/quarter/year equals the independent
+per-period LP (tests/oracles/cds.py) over the same calendar windows."""
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from oracles.cds import TICKERS, calendar_rolling
+from saddle_testing import first_error
+
+from compiler import compile_model, load
+from compiler.cli import main
+from compiler.rolling import Every, RollingModel, windows
+from dsl.source import synthetic_span
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "cds_hedge.saddle"
+COLUMNS = [f"cs01[{t}]" for t in TICKERS]
+
+
+def _check(table: pd.DataFrame, horizon: str) -> None:
+    oracle = calendar_rolling(horizon)
+    assert list(table.index) == list(oracle.index)
+    np.testing.assert_allclose(table[COLUMNS].to_numpy(), oracle[TICKERS].to_numpy(),
+                               atol=1e-9)
+    np.testing.assert_allclose(table["objective"], oracle["objective"], rtol=1e-9, atol=1e-12)
+    assert set(table["status"]) == {"optimal"}
+
+
+@pytest.mark.parametrize("every, horizon", [("month", "M"), ("quarter", "Q"), ("year", "A")])
+def test_every_horizon_equals_the_per_period_lp(every, horizon):
+    rolling = compile_model(load(MODEL), every=every)
+    assert isinstance(rolling, RollingModel)
+    result = rolling.solve()
+    _check(result.table, horizon)
+    assert any("stacked into one problem" in n for n in result.notes)
+
+
+def test_the_loop_strategy_gives_the_same_answer():
+    result = compile_model(load(MODEL), every="quarter").solve(strategy="loop")
+    _check(result.table, "Q")
+    assert any("solved on its own" in n for n in result.notes)
+
+
+def test_the_model_rebalances_monthly_by_itself():
+    result = compile_model(load(MODEL)).solve()
+    assert len(result.table) == 49  # January 2021 to January 2025
+    assert result.table.index[0] == "2021-01-31" and result.table.index[-1] == "2025-01-01"
+
+
+def test_cli_quarterly_csv(capsys):
+    assert main(["solve", str(MODEL), "--every", "quarter", "--format", "csv"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(frame.columns) == ["period", *COLUMNS, "objective", "status"]
+    _check(frame.set_index("period"), "Q")
+
+
+def test_cli_json_and_usage(capsys):
+    assert main(["solve", str(MODEL), "--every", "year", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "optimal" and len(report["periods"]) == 5
+    assert report["periods"][0]["period"] == "2021-12-31"
+    assert main(["solve", str(MODEL), "--every", "fortnight"]) == 2
+
+
+def test_windows_of_n_days_and_weeks():
+    labels = [str(d.date()) for d in pd.date_range("2024-01-01", periods=10)]
+    assert [len(w) for w in windows(labels, Every.parse("4 days"), synthetic_span(), "d")] == [
+        4, 4, 2]
+    weeks = windows(labels, Every.parse("week"), synthetic_span(), "d")
+    assert [len(w) for w in weeks] == [7, 3]  # 2024-01-01 is a Monday
+
+
+def test_progress_bar_only_when_asked(capsys):
+    compile_model(load(MODEL), every="year")
+    assert capsys.readouterr().err == ""  # not a terminal: silent
+
+
+def test_rebalance_errors():
+    body = ('set d = ["2024-01-02", "2024-01-01"]\nseries x[d] = [1, 2]\nvariable v\n'
+            "minimize o: v\nsubject to\n    lo: v >= sum(x)\nrebalance every month on d\n")
+    assert first_error(body).code == "E504"  # dates out of order
+    assert first_error(body.replace("on d", "on x")).code == "E206"
