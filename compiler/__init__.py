@@ -1,8 +1,12 @@
 """Saddle's compiler: checks a parsed model, lowers it to CVXPY, solves it, reports by name."""
 
 from compiler.api import compile_model, load, loads
+from compiler.engines import DaskEngine, LocalPool
 from compiler.problem import CompiledModel
-from compiler.result import Result
+from compiler.result import Result, TableResult
+from compiler.rolling import RollingModel
+from compiler.sweep import sweep
 from dsl.errors import SpecError
 
-__all__ = ["CompiledModel", "Result", "SpecError", "compile_model", "load", "loads"]
+__all__ = ["CompiledModel", "DaskEngine", "LocalPool", "Result", "RollingModel", "SpecError",
+           "TableResult", "compile_model", "load", "loads", "sweep"]

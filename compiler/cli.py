@@ -14,7 +14,9 @@ from typing import Any
 
 from compiler.describe import describe_ir, describe_problem
 from compiler.pipeline import compile_model
+from compiler.engines import Engine, Job, make_engine
 from compiler.rolling import Every, RollingModel
+from compiler.sweep import parse_sweep, sweep_job
 from dsl import ast, format_model, parse, parse_expression
 from dsl.dump import dump
 from dsl.errors import SpecError
@@ -54,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--strategy", choices=("stack", "loop"), default="stack",
                        help="rolling runs: stack all windows into one problem (default) or "
                             "solve them one by one")
+    solve.add_argument("--sweep", metavar="NAME=START:STOP:COUNT",
+                       help="re-solve over a grid of one param's values (or NAME=a,b,c)")
+    solve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="run sweep points and looped windows on N local processes")
+    solve.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local processes (default) or a Dask cluster (--scheduler)")
+    solve.add_argument("--scheduler", metavar="ADDRESS",
+                       help="the Dask scheduler, e.g. tcp://127.0.0.1:8786")
     fmt = commands.add_parser("fmt", help="print a model in canonical form")
     fmt.add_argument("file")
     fmt.add_argument("--check", action="store_true",
@@ -127,13 +137,33 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _engine(args: argparse.Namespace) -> Engine:
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    try:
+        return make_engine(args.engine, args.workers, args.scheduler)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def run_solve(args: argparse.Namespace) -> int:
     compiled = _compile(args)
     if args.solver and args.solver.upper() not in _solvers():
         raise UsageError(f"solver '{args.solver}' is not installed; installed: "
                          f"{', '.join(_solvers())}")
-    if isinstance(compiled, RollingModel):
-        result: Any = compiled.solve(solver=args.solver, strategy=args.strategy)
+    engine = _engine(args)
+    if args.sweep is not None:
+        try:
+            name, values = parse_sweep(args.sweep)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        job = Job(Path(args.file).read_text(encoding="utf-8-sig"), args.file,
+                  str(Path(args.file).resolve().parent), args.data, parse_params(args.param),
+                  args.every, args.solver)
+        result: Any = sweep_job(job, name, values, engine)
+        table_text = result.table_text()
+    elif isinstance(compiled, RollingModel):
+        result = compiled.solve(solver=args.solver, strategy=args.strategy, engine=engine)
         table_text = result.table_text()
     else:
         result = compiled.solve(solver=args.solver)

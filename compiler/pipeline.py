@@ -19,6 +19,7 @@ from compiler import ir
 from compiler.bind import bind
 from compiler.data import Sandbox
 from compiler.discipline import check_discipline, ensure_dcp
+from compiler.engines import Job
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
 from compiler.lower import lower
@@ -71,7 +72,10 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
     sandbox = Sandbox.for_model(folder, Path(data_dir) if data_dir is not None else None)
     bindings = bind(resolved, shapes, params, sandbox)
     if every is not None or resolved.rebalance is not None:
-        return rolling_model(resolved, shapes, bindings, _every(every))
+        source = model.span.source
+        job = Job(source.text, source.name, str(folder),
+                  str(data_dir) if data_dir is not None else None, dict(params or {}), every)
+        return rolling_model(resolved, shapes, bindings, _every(every), job)
     exact = find_exact_forms(resolved, shapes, Evaluator(shapes, bindings))
     lowered = lower(resolved, shapes, bindings, exact)
     check_discipline(resolved, lowered)

@@ -96,6 +96,50 @@ class Result:
         return format_table(self)
 
 
+@dataclass
+class TableResult:
+    """Many solves in one table: a row per rolling window (`period`) or sweep point.
+
+    Columns: the index columns, one per decision value named `NAME[label]`, `objective`
+    and `status`.
+    """
+
+    model: str
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    solver: str = ""
+    solve_time: float = 0.0
+
+    @property
+    def status(self) -> str:
+        statuses = set(self.table["status"])
+        return "optimal" if statuses == {"optimal"} else ", ".join(sorted(statuses))
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.reset_index()
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = [{k: _plain(v) for k, v in row.items()}
+                for row in self.to_frame().to_dict(orient="records")]
+        return {"model": self.model, "status": self.status, "rows": rows,
+                "notes": self.notes, "solver": self.solver, "solve_time": self.solve_time}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def table_text(self) -> str:
+        text = self.table.to_string(float_format=lambda v: f"{v:.6g}")
+        lines = [f"model {self.model}: {len(self.table)} rows, status {self.status} "
+                 f"({self.solver}, {self.solve_time:.3f} s)", "", text]
+        if self.notes:
+            lines += ["", "notes:"] + [f"  - {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready: Series -> {label: v}, DataFrame -> {row: {col: v}}, NaN -> None."""
     if isinstance(value, pd.DataFrame):
@@ -109,6 +153,11 @@ def _plain(value: Any) -> Any:
         number = float(value)
         return None if math.isnan(number) else number
     return value
+
+
+def flat_values(values: dict[str, Labelled]) -> dict[str, Any]:
+    """Every value as one column: `w[5Y]`, `m[x, 1]`, or the plain name for a scalar."""
+    return {key: value for name, item in values.items() for key, value in _flat_rows(name, item)}
 
 
 def _flat_rows(name: str, value: Labelled) -> list[tuple[str, Any]]:

@@ -27,10 +27,12 @@ import pandas as pd
 from compiler import ir
 from compiler.bind import Bindings
 from compiler.discipline import check_discipline
+from compiler.engines import Engine, Job
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
 from compiler.lower import Lowered, lower
 from compiler.problem import CompiledModel, default_solver
+from compiler.result import TableResult
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol
 from dsl.errors import error
@@ -107,48 +109,6 @@ def window_bindings(bindings: Bindings, time_set: Symbol, positions: np.ndarray)
 
 
 @dataclass
-class RollingResult:
-    """One row per window: `period` (its last date), one column per decision value named
-    `NAME[label]`, `objective` and `status`."""
-
-    model: str
-    table: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    solver: str = ""
-    solve_time: float = 0.0
-
-    @property
-    def status(self) -> str:
-        statuses = set(self.table["status"])
-        return "optimal" if statuses == {"optimal"} else ", ".join(sorted(statuses))
-
-    @property
-    def optimal(self) -> bool:
-        return self.status == "optimal"
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.reset_index()
-
-    def to_dict(self) -> dict[str, Any]:
-        rows = self.to_frame().replace({np.nan: None}).to_dict(orient="records")
-        return {"model": self.model, "status": self.status, "periods": rows,
-                "notes": self.notes, "solver": self.solver, "solve_time": self.solve_time}
-
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), indent=2, default=str)
-
-    def table_text(self) -> str:
-        text = self.table.to_string(float_format=lambda v: f"{v:.6g}")
-        lines = [f"model {self.model}: {len(self.table)} periods, status {self.status} "
-                 f"({self.solver}, {self.solve_time:.3f} s)", "", text]
-        if self.notes:
-            lines += ["", "notes:"] + [f"  - {n}" for n in self.notes]
-        return "\n".join(lines)
-
-
-@dataclass
 class _Window:
     end: str
     bindings: Bindings
@@ -157,21 +117,30 @@ class _Window:
 
 
 class RollingModel:
-    """A model re-optimized per window. `solve()` returns a `RollingResult`."""
+    """A model re-optimized per window. `solve()` returns a `TableResult`.
+
+    Windows are lowered when first needed; the first one at once, so a mistake in the
+    model is reported when it is compiled, not when it is solved.
+    """
 
     def __init__(self, model: ir.Model, shapes: Shapes, bindings: Bindings, every: Every,
-                 time_set: Symbol, span: Span, progress: bool | None = None):
+                 time_set: Symbol, span: Span, job: Job | None = None,
+                 progress: bool | None = None):
         self.model, self.shapes, self.bindings = model, shapes, bindings
-        self.every, self.time_set = every, time_set
+        self.every, self.time_set, self.job = every, time_set, job
         labels = bindings.labels_of(time_set)
         self.positions = windows(labels, every, span, time_set.name)
         self.progress = sys.stderr.isatty() if progress is None else progress
-        self.windows = self._build()
+        self._built: dict[int, _Window] = {}
+        self.window(0)
 
-    def _build(self) -> list[_Window]:
-        built = []
-        for k, positions in enumerate(self.positions):
-            window = window_bindings(self.bindings, self.time_set, positions)
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def window(self, k: int) -> _Window:
+        """Window k, lowered and checked."""
+        if k not in self._built:
+            window = window_bindings(self.bindings, self.time_set, self.positions[k])
             exact = find_exact_forms(self.model, self.shapes, Evaluator(self.shapes, window))
             lowered = lower(self.model, self.shapes, window, exact)
             check_discipline(self.model, lowered)
@@ -179,14 +148,21 @@ class RollingModel:
                          else cp.Minimize)(lowered.objective)
             problem = cp.Problem(objective, lowered.constraints())
             end = str(window.labels_of(self.time_set)[-1])
-            built.append(_Window(end, window, lowered, problem))
+            self._built[k] = _Window(end, window, lowered, problem)
+        return self._built[k]
+
+    @property
+    def windows(self) -> list[_Window]:
+        out = []
+        for k in range(len(self)):
+            out.append(self.window(k))
             self._tick("building", k + 1)
-        return built
+        return out
 
     def _tick(self, what: str, done: int) -> None:
         if not self.progress:
             return
-        total = len(self.positions)
+        total = len(self)
         filled = int(30 * done / total)
         sys.stderr.write(f"\r{what} {'#' * filled}{'.' * (30 - filled)} {done}/{total} windows")
         if done == total:
@@ -195,76 +171,100 @@ class RollingModel:
 
     def compiled(self, k: int) -> CompiledModel:
         """Window k as a single compiled model (for its full report)."""
-        w = self.windows[k]
+        w = self.window(k)
         return CompiledModel(self.model, self.shapes, w.bindings, w.lowered, w.problem,
                              list(w.lowered.notes))
 
     def solve(self, solver: str | None = None, strategy: str = "stack",
-              **options: Any) -> RollingResult:
+              engine: Engine | None = None, **options: Any) -> TableResult:
         """Solve every window.
 
         Args:
             solver: a cvxpy solver name (default as for a single model).
             strategy: "stack" (one problem for all windows, solved once) or "loop" (one
-                solve per window).
+                solve per window; across `engine`'s workers when it has several).
+            engine: where the loop runs (`engines.LocalPool`, `engines.DaskEngine`).
             **options: passed to the solver.
         """
-        name = (solver or default_solver(self.windows[0].problem)).upper()
-        notes = [f"re-optimized every {self.every} over {len(self.windows)} windows of "
+        engine = engine or Engine()
+        name = (solver or default_solver(self.window(0).problem)).upper()
+        notes = [f"re-optimized every {self.every} over {len(self)} windows of "
                  f"'{self.time_set.name}'"]
         started = time.perf_counter()
-        statuses: list[str] | None = None
+        rows: list[dict[str, Any]] | None = None
         if strategy == "stack":
-            statuses = self._solve_stacked(name, options)
-            if statuses is None:
-                notes.append("the stacked problem was not optimal; each window was solved "
-                             "on its own to find which")
+            rows = self._solve_stacked(name, options)
+            notes.append("windows stacked into one problem and solved once (one compile, "
+                         "one solver call)" if rows is not None else
+                         "the stacked problem was not optimal; each window was solved on "
+                         "its own to find which")
+        if rows is None:
+            if engine.parallel and self.job is not None:
+                rows = self._solve_distributed(engine, name)
+                notes.append(f"windows solved one by one {engine.description}")
             else:
-                notes.append("windows stacked into one problem and solved once (one "
-                             "compile, one solver call)")
-        if statuses is None:
-            statuses = self._solve_each(name, options)
-            if strategy == "loop":
-                notes.append("each window solved on its own")
+                rows = self.solve_rows(range(len(self)), name, options)
+                if strategy == "loop":
+                    notes.append("each window solved on its own")
         elapsed = time.perf_counter() - started
-        return RollingResult(self.model.name, self._table(statuses), notes, name, elapsed)
+        table = pd.DataFrame(rows).set_index("period")
+        return TableResult(self.model.name, table, notes, name, elapsed)
 
-    def _solve_stacked(self, solver: str, options: dict[str, Any]) -> list[str] | None:
-        total = cp.sum([w.lowered.objective for w in self.windows])
+    def _solve_stacked(self, solver: str, options: dict[str, Any]
+                       ) -> list[dict[str, Any]] | None:
+        built = self.windows
         sense = cp.Maximize if self.model.objective.sense is ir.Sense.MAXIMIZE else cp.Minimize
-        rows = [c for w in self.windows for c in w.problem.constraints]
-        problem = cp.Problem(sense(total), rows)
+        problem = cp.Problem(sense(cp.sum([w.lowered.objective for w in built])),
+                             [c for w in built for c in w.problem.constraints])
         try:
             problem.solve(solver=solver, **options)
         except cp.error.SolverError:
             return None
         if problem.status != "optimal":
             return None
-        return ["optimal"] * len(self.windows)
+        return [_row(w, "optimal") for w in built]
 
-    def _solve_each(self, solver: str, options: dict[str, Any]) -> list[str]:
-        statuses = []
-        for k, w in enumerate(self.windows):
+    def solve_rows(self, indices: Any, solver: str, options: dict[str, Any]
+                   ) -> list[dict[str, Any]]:
+        """Solve the given windows one by one; a row each."""
+        rows = []
+        for done, k in enumerate(indices, start=1):
+            w = self.window(k)
             try:
                 w.problem.solve(solver=solver, **options)
-                statuses.append(str(w.problem.status))
+                status = str(w.problem.status)
             except cp.error.SolverError:
-                statuses.append("solver_error")
-            self._tick("solving", k + 1)
-        return statuses
+                status = "solver_error"
+            rows.append(_row(w, status))
+            self._tick("solving", done)
+        return rows
 
-    def _table(self, statuses: list[str]) -> pd.DataFrame:
-        rows = []
-        for w, status in zip(self.windows, statuses, strict=True):
-            row: dict[str, Any] = {"period": w.end}
-            solved = status in ("optimal", "optimal_inaccurate")
-            for symbol, variable in w.lowered.variables.items():
-                row.update(_columns(symbol, variable.value if solved else None,
-                                    w.bindings))
-            row["objective"] = float(w.lowered.objective.value) if solved else np.nan
-            row["status"] = status
-            rows.append(row)
-        return pd.DataFrame(rows).set_index("period")
+    def _solve_distributed(self, engine: Engine, solver: str) -> list[dict[str, Any]]:
+        if self.job is None:  # checked by the caller
+            raise RuntimeError("no job to distribute")
+        workers = getattr(engine, "workers", len(self))
+        chunks = [list(c) for c in np.array_split(np.arange(len(self)), max(1, workers))
+                  if len(c)]
+        parts = engine.map(_solve_chunk, [(self.job, chunk, solver) for chunk in chunks])
+        return [row for part in parts for row in part]
+
+
+def _solve_chunk(task: tuple[Job, list[int], str]) -> list[dict[str, Any]]:
+    """A worker's share of a rolling run: compile the model, solve some of its windows."""
+    job, indices, solver = task
+    rolling = job.compile()
+    rolling.progress = False
+    return rolling.solve_rows([int(k) for k in indices], solver, {})
+
+
+def _row(window: _Window, status: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"period": window.end}
+    solved = status in ("optimal", "optimal_inaccurate")
+    for symbol, variable in window.lowered.variables.items():
+        row.update(_columns(symbol, variable.value if solved else None, window.bindings))
+    row["objective"] = float(window.lowered.objective.value) + 0.0 if solved else np.nan
+    row["status"] = status
+    return row
 
 
 def _columns(symbol: Symbol, value: Any, bindings: Bindings) -> dict[str, float]:
@@ -281,7 +281,7 @@ def _columns(symbol: Symbol, value: Any, bindings: Bindings) -> dict[str, float]
 
 
 def rolling_model(model: ir.Model, shapes: Shapes, bindings: Bindings,
-                  every: Every | None) -> RollingModel:
+                  every: Every | None, job: Job | None = None) -> RollingModel:
     """The rolling form of a model with `rebalance` (or an `every` given from outside)."""
     rebalance = model.rebalance
     chosen = every or (Every(_singular(rebalance.every), rebalance.count) if rebalance
@@ -290,7 +290,7 @@ def rolling_model(model: ir.Model, shapes: Shapes, bindings: Bindings,
         raise ValueError("no rebalancing frequency")
     span = rebalance.span if rebalance else model.span
     time_set = rebalance.on if rebalance and rebalance.on else _guess_time_set(model, span)
-    return RollingModel(model, shapes, bindings, chosen, time_set, span)
+    return RollingModel(model, shapes, bindings, chosen, time_set, span, job)
 
 
 def _guess_time_set(model: ir.Model, span: Span) -> Symbol:

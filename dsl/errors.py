@@ -91,6 +91,10 @@ class SpecError(Exception):
     def __str__(self) -> str:
         return "\n\n".join(render(d) for d in self.diagnostics)
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[tuple[Diagnostic, ...]]]:
+        # Rebuild from the diagnostics (not the message) when sent between processes.
+        return (SpecError, (self.diagnostics,))
+
     @property
     def codes(self) -> list[str]:
         return [d.code for d in self.diagnostics]

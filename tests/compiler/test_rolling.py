@@ -61,8 +61,8 @@ def test_cli_quarterly_csv(capsys):
 def test_cli_json_and_usage(capsys):
     assert main(["solve", str(MODEL), "--every", "year", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["status"] == "optimal" and len(report["periods"]) == 5
-    assert report["periods"][0]["period"] == "2021-12-31"
+    assert report["status"] == "optimal" and len(report["rows"]) == 5
+    assert report["rows"][0]["period"] == "2021-12-31"
     assert main(["solve", str(MODEL), "--every", "fortnight"]) == 2
 
 

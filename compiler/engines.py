@@ -1,0 +1,122 @@
+"""Where independent solves run: in this process, on a local process pool, or on a Dask
+cluster. No scheduler of our own: `concurrent.futures` and `dask.distributed` do the work.
+
+A `Job` carries the model's text and options, never cvxpy objects: each worker parses and
+compiles it itself (data files are cached per process), so any engine can ship it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from dsl import ast
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A model and how to compile it: all a worker needs, and picklable."""
+
+    text: str
+    name: str
+    base_dir: str | None = None
+    data_dir: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    every: str | None = None
+    solver: str | None = None
+
+    @classmethod
+    def of(cls, model: ast.Model, **options: Any) -> Job:
+        """The job of a parsed model; its folder is the model file's, unless given."""
+        from compiler.pipeline import model_folder
+
+        source = model.span.source
+        options.setdefault("base_dir", None)
+        if options["base_dir"] is None:
+            options["base_dir"] = str(model_folder(model))
+        return cls(source.text, source.name, **options)
+
+    def compile(self, extra_params: dict[str, Any] | None = None) -> Any:
+        from compiler.pipeline import compile_model
+        from dsl import parse
+
+        params = {**self.params, **(extra_params or {})}
+        return compile_model(parse(self.text, self.name), params=params,
+                             data_dir=self.data_dir, base_dir=self.base_dir, every=self.every)
+
+
+class Engine:
+    """Runs a function over items and returns the results in order."""
+
+    description = "in this process"
+
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        return [function(item) for item in items]
+
+    @property
+    def parallel(self) -> bool:
+        return False
+
+
+class LocalPool(Engine):
+    """A local process pool of `workers` processes."""
+
+    def __init__(self, workers: int):
+        self.workers = max(1, workers)
+        self.description = f"on a local pool of {self.workers} processes"
+
+    @property
+    def parallel(self) -> bool:
+        return self.workers > 1
+
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if not self.parallel or len(items) <= 1:
+            return [function(item) for item in items]
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+            return list(pool.map(function, items))
+
+
+class DaskEngine(Engine):
+    """A Dask distributed cluster, by scheduler address or an existing `Client`."""
+
+    def __init__(self, scheduler: str | Any):
+        self.scheduler = scheduler
+        name = scheduler if isinstance(scheduler, str) else "a Dask client"
+        self.description = f"on the Dask cluster at {name}"
+
+    @property
+    def parallel(self) -> bool:
+        return True
+
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise RuntimeError("the Dask engine needs dask.distributed: pip install "
+                               "'saddle[dask]'") from exc
+        if isinstance(self.scheduler, str):
+            with Client(self.scheduler) as client:
+                return list(client.gather(client.map(function, items, pure=False)))
+        return list(self.scheduler.gather(self.scheduler.map(function, items, pure=False)))
+
+
+def make_engine(engine: str = "local", workers: int | None = None,
+                scheduler: str | None = None) -> Engine:
+    """`local` (a process pool when workers > 1, else this process) or `dask`."""
+    if engine == "dask":
+        if not scheduler:
+            raise ValueError("the Dask engine needs --scheduler ADDRESS (tcp://host:8786)")
+        return DaskEngine(scheduler)
+    if engine != "local":
+        raise ValueError(f"unknown engine '{engine}': use local or dask")
+    return LocalPool(workers or 1) if (workers or 1) > 1 else Engine()
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,107 @@
+"""Parameter sweeps: re-solve a model over a grid of one param's values, one table back.
+
+    saddle solve models/treasury.saddle --sweep cvar_limit=0.2:1.0:9
+
+Each point replaces the param (as `--param` would) and solves; points are independent, so
+an engine may spread them over processes or a Dask cluster. A rolling model gives a row
+per (point, period).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compiler.engines import Engine, Job
+from compiler.result import Result, TableResult, flat_values
+from dsl import ast
+
+
+def parse_sweep(text: str) -> tuple[str, list[float]]:
+    """`NAME=START:STOP:COUNT` (evenly spaced, both ends included) or `NAME=a,b,c`."""
+    name, sep, spec = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise ValueError(f"--sweep '{text}' should look like NAME=START:STOP:COUNT")
+    try:
+        if ":" in spec:
+            start, stop, count = spec.split(":")
+            if int(count) < 1:
+                raise ValueError(count)
+            grid = np.linspace(float(start), float(stop), int(count))
+            # 12 significant digits: 0.6, not linspace's 0.6000000000000001
+            return name.strip(), [float(f"{v:.12g}") for v in grid]
+        return name.strip(), [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise ValueError(f"--sweep '{text}': give START:STOP:COUNT with a whole COUNT >= 1, "
+                         f"or a list a,b,c") from None
+
+
+def _point(task: tuple[Job, str, float, str | None]) -> tuple[list[dict[str, Any]], str]:
+    """One sweep point, solved (in whatever process the engine chose): rows and solver."""
+    job, name, value, solver = task
+    compiled = job.compile({name: value})
+    result = compiled.solve(solver=solver)
+    if isinstance(result, TableResult):
+        frame = result.to_frame()
+        frame.insert(0, name, value)
+        return list(frame.to_dict(orient="records")), result.solver
+    decisions = [symbol.name for symbol in compiled.lowered.variables]
+    return [_row(name, value, result, decisions)], result.solver
+
+
+def _row(name: str, value: float, result: Result, decisions: list[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {name: value}
+    values = flat_values({d: result.values[d] for d in decisions if d in result.values})
+    row.update({k: v + 0.0 if isinstance(v, float) else v for k, v in values.items()})
+    row["objective"] = result.objective if result.objective is not None else np.nan
+    row["status"] = result.status
+    return row
+
+
+def sweep(model: ast.Model, name: str, values: Sequence[float], *,
+          params: dict[str, Any] | None = None, data_dir: str | Path | None = None,
+          base_dir: str | Path | None = None, every: str | None = None,
+          solver: str | None = None, engine: Engine | None = None) -> TableResult:
+    """Solve `model` once per value of param `name` (the Python form of `--sweep`).
+
+    Args:
+        model: from `load`/`loads`.
+        name: the param to sweep (it must be declared; an unknown name is E507).
+        values: the grid, e.g. `numpy.linspace(0.2, 1.0, 9)`.
+        params, data_dir, base_dir, every: as for `compile_model`.
+        solver: a cvxpy solver name.
+        engine: where the points run: `engines.LocalPool(4)`, `engines.DaskEngine(addr)`
+            (default: in this process, one after another).
+
+    Returns:
+        A `TableResult` indexed by the param's value (and period, for rolling models).
+    """
+    job = Job.of(model, base_dir=str(base_dir) if base_dir is not None else None,
+                 data_dir=str(data_dir) if data_dir is not None else None,
+                 params=dict(params or {}), every=every, solver=solver)
+    return sweep_job(job, name, values, engine)
+
+
+def sweep_job(job: Job, name: str, values: Sequence[float], engine: Engine | None = None
+              ) -> TableResult:
+    """`sweep` for a `Job` (what the CLI builds)."""
+    engine = engine or Engine()
+    started = time.perf_counter()
+    parts = engine.map(_point, [(job, name, float(v), job.solver) for v in values])
+    rows = [row for part, _ in parts for row in part]
+    index = [name, "period"] if rows and "period" in rows[0] else [name]
+    table = pd.DataFrame(rows).set_index(index)
+    solver = ", ".join(sorted({used for _, used in parts}))
+    notes = [f"swept '{name}' over {len(values)} values {engine.description}"]
+    return TableResult(_model_name(job), table, notes, solver, time.perf_counter() - started)
+
+
+def _model_name(job: Job) -> str:
+    from dsl import parse
+
+    return parse(job.text, job.name).name or job.name
