@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler.describe import describe_ir, describe_problem
-from compiler.pipeline import compile_model
 from compiler.engines import Engine, Job, make_engine
+from compiler.pipeline import compile_model
 from compiler.rolling import Every, RollingModel
 from compiler.sweep import parse_sweep, sweep_job
 from dsl import ast, format_model, parse, parse_expression

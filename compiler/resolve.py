@@ -311,7 +311,7 @@ class _Resolver:
                         "rebalance every month, quarter, year, week, or N days")
         if on is not None and on.kind is not SymbolKind.SET:
             raise error("E206", f"'{decl.on}' is a {on.kind.value}, not a set",
-                        _word_span(decl, decl.on), "rebalance on the time set, e.g. "
+                        _word_span(decl, on.name), "rebalance on the time set, e.g. "
                         "`rebalance every month on day`")
         return ir.Rebalance(every=decl.every, count=decl.count, on=on, span=decl.span)
 

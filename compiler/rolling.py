@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import cvxpy as cp
@@ -262,7 +262,8 @@ def _row(window: _Window, status: str) -> dict[str, Any]:
     solved = status in ("optimal", "optimal_inaccurate")
     for symbol, variable in window.lowered.variables.items():
         row.update(_columns(symbol, variable.value if solved else None, window.bindings))
-    row["objective"] = float(window.lowered.objective.value) + 0.0 if solved else np.nan
+    objective = np.asarray(window.lowered.objective.value, dtype=float)
+    row["objective"] = float(objective) + 0.0 if solved else np.nan
     row["status"] = status
     return row
 
