@@ -13,8 +13,11 @@ i.e. the rows of the oracle `calendar_rolling("M")`. Contenders, timed in one pr
 
 * saddle        `compile_model(load("models/cds_hedge.saddle")).solve(solver="HIGHS")`:
                 parse + check + read the CSVs + build the 49 windows + one stacked solve +
-                the table. Also split into parse / compile / solve / table, the compile into
-                its passes (wrapped by name, without touching compiler/).
+                the table. Also the wall clock of load / compile_model / solve() apart,
+                and the time of each pass wherever it runs (the tree of issue 4 lowers
+                the windows lazily, inside solve()): the pass functions are wrapped by
+                name at run time, compiler/ is not touched; every `cp.Problem.solve` is
+                logged (cvxpy's compilation_time, HiGHS' solve_time) for every contender.
 * saddle-loop   the same with `solve(strategy="loop")`: one HiGHS solve per window.
 * scipy         the seed's loop: period ends by `resample`, a boolean mask per window,
                 `desk[mask]`, `spreads.loc[mask]`, `seed_scipy_period` (the seed's
@@ -59,6 +62,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -111,7 +115,7 @@ METHODS = (("_table", "_table (table rows by name)"),)
 
 def _timed(name: str, fn: Callable) -> Callable:
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:
             return fn(*args, **kwargs)
@@ -121,7 +125,7 @@ def _timed(name: str, fn: Callable) -> Callable:
 
 
 def instrument() -> None:
-    """Wrap the pass functions and RollingModel's solve steps; missing names are skipped."""
+    """Wrap the pass functions (and an older tree's `_table`); missing names are skipped."""
     for module, name, label in PASSES:
         fn = getattr(module, name, None)
         if callable(fn):
@@ -149,7 +153,7 @@ class SolveLog:
         log = self
 
         @functools.wraps(original)
-        def solve(problem, *args, **kwargs):
+        def solve(problem: cp.Problem, *args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
             try:
                 return original(problem, *args, **kwargs)
@@ -160,11 +164,11 @@ class SolveLog:
                 stats = getattr(problem, "solver_stats", None)
                 log.solver += float(getattr(stats, "solve_time", 0.0) or 0.0)
 
-        cp.Problem.solve = solve
+        cp.Problem.solve = solve  # type: ignore[method-assign,assignment]
         return self
 
-    def __exit__(self, *exc) -> None:
-        cp.Problem.solve = self._original
+    def __exit__(self, *exc: object) -> None:
+        cp.Problem.solve = self._original  # type: ignore[method-assign,assignment]
 
 
 def clear_csv_cache() -> None:
@@ -190,7 +194,12 @@ def window_data(desk: np.ndarray, spreads: np.ndarray, positions: np.ndarray
     return float(desk[positions].sum()), changes, s[0], len(positions)
 
 
-def arrays(sample) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
+Sample = tuple[pd.Series, pd.DataFrame, pd.Series, pd.Series]
+Outcome = tuple[list[str], np.ndarray, np.ndarray | None]
+
+
+def arrays(sample: Sample
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
     desk, spreads, limits, coupons = sample
     return (desk.to_numpy(float), spreads.to_numpy(float), limits.to_numpy(float),
             coupons.to_numpy(float), desk.index)
@@ -211,7 +220,7 @@ def run_saddle(strategy: str = "stack") -> dict:
         result = compiled.solve(solver=SOLVER, strategy=strategy)
         t3 = time.perf_counter()
     assert result.status == "optimal", result.status
-    table = result.table
+    table: pd.DataFrame = result.table  # type: ignore[assignment]
     names = [c for c in table.columns if c.startswith("cs01[")]
     passes = dict(PASS_TIMES)
     return {
@@ -226,7 +235,7 @@ def run_saddle(strategy: str = "stack") -> dict:
     }
 
 
-def _hand(loop: Callable) -> dict:
+def _hand(loop: Callable[[Sample], Outcome]) -> dict:
     """Time `load_sample` (pandas reads the CSVs) and then `loop(sample)`."""
     gc.collect()
     with SolveLog() as log:
@@ -242,7 +251,7 @@ def _hand(loop: Callable) -> dict:
             "objective": None if objective is None else np.asarray(objective, float)}
 
 
-def scipy_loop(sample) -> tuple[list[str], np.ndarray, None]:
+def scipy_loop(sample: Sample) -> Outcome:
     """The seed's loop (period ends by resample, a mask per window, .loc row storage)."""
     desk, spreads, limits, coupons = sample
     cs01_limits, coupon = dict(limits), dict(coupons)
@@ -265,7 +274,7 @@ def scipy_loop(sample) -> tuple[list[str], np.ndarray, None]:
     return periods, cs01_optimized.to_numpy(float), None
 
 
-def rebuild_loop(sample) -> tuple[list[str], np.ndarray, np.ndarray]:
+def rebuild_loop(sample: Sample) -> Outcome:
     """A new CVXPY problem per window, window data as constants."""
     desk, spreads, limits, coupons, dates = arrays(sample)
     periods, rows, objectives = [], [], []
@@ -285,7 +294,8 @@ def rebuild_loop(sample) -> tuple[list[str], np.ndarray, np.ndarray]:
     return periods, np.array(rows), np.array(objectives)
 
 
-def dpp_problem(limits: np.ndarray, coupons: np.ndarray):
+def dpp_problem(limits: np.ndarray, coupons: np.ndarray
+                ) -> tuple[cp.Problem, cp.Variable, tuple[cp.Parameter, ...]]:
     """One problem for every window; the window's data are parameters.
 
     `first spread x days` is one parameter: the product of two parameters is not DPP.
@@ -303,7 +313,7 @@ def dpp_problem(limits: np.ndarray, coupons: np.ndarray):
     return problem, x, (desk_sum, changes, first_days, days)
 
 
-def dpp_loop(sample) -> tuple[list[str], np.ndarray, np.ndarray]:
+def dpp_loop(sample: Sample) -> Outcome:
     desk, spreads, limits, coupons, dates = arrays(sample)
     problem, x, (desk_sum, changes, first_days, days) = dpp_problem(limits, coupons)
     periods, rows, objectives = [], [], []
@@ -319,7 +329,7 @@ def dpp_loop(sample) -> tuple[list[str], np.ndarray, np.ndarray]:
     return periods, np.array(rows), np.array(objectives)
 
 
-def stacked_lp(sample) -> tuple[list[str], np.ndarray, np.ndarray]:
+def stacked_lp(sample: Sample) -> Outcome:
     """All windows in one LP: a (windows x indices) variable, one solve."""
     desk, spreads, limits, coupons, dates = arrays(sample)
     parts = month_windows(dates)
@@ -336,7 +346,8 @@ def stacked_lp(sample) -> tuple[list[str], np.ndarray, np.ndarray]:
     problem.solve(solver=SOLVER)
     assert problem.status == cp.OPTIMAL, problem.status
     periods = [dates[p[-1]].strftime("%Y-%m-%d") for p in parts]
-    return periods, x.value, desk_sums + (coef * x.value).sum(axis=1)
+    cs01 = np.asarray(x.value, float)
+    return periods, cs01, desk_sums + (coef * cs01).sum(axis=1)
 
 
 CONTENDERS: dict[str, Callable[[], dict]] = {
@@ -480,7 +491,7 @@ def report(runs: dict[str, list[dict]], worst: dict[str, tuple[float, float]],
 
     print("correctness against calendar_rolling('M') (max over all runs)")
     for name, (dx, dobj) in worst.items():
-        verdict = "asserted <= %g" % ATOL if name != "scipy" else (
+        verdict = f"asserted <= {ATOL:g}" if name != "scipy" else (
             "equal" if dx <= ATOL and dobj <= ATOL else "NOT equal (reported only)")
         print(f"  {LABELS[name]:<42} max |d cs01| {dx:.1e}  max |d objective| {dobj:.1e}  "
               f"({verdict})")
@@ -542,7 +553,7 @@ def profile_saddle(top: int) -> None:
     stats = pstats.Stats(profiler)
     buckets: dict[str, float] = defaultdict(float)
     total = 0.0
-    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         total += tottime
         buckets[_bucket(filename)] += tottime
     print(f"\ncProfile of one Saddle run (stacked): own time by package "
@@ -564,6 +575,8 @@ def profile_saddle(top: int) -> None:
 
 
 def _bucket(filename: str) -> str:
+    if filename.startswith(str(ROOT / "benchmarks")):
+        return "this script's timers"
     if filename.startswith(str(ROOT)):
         return Path(filename).relative_to(ROOT).parts[0] + "/ (Saddle)"
     match = re.search(r"site-packages/([^/]+)", filename)

@@ -205,20 +205,29 @@ class _Binder:
             self.scenarios_def(definition)
 
     def check_override_names(self, diags: Diagnostics) -> None:
-        data_names = {d.symbol.name for d in self.model.params}
+        data_names = {d.symbol.name for d in self.model.params} | {
+            d.symbol.name for d in self.model.sets if d.value is not None}
         for name in self.overrides:
             if name not in data_names:
                 close = difflib.get_close_matches(name, list(data_names), n=1)
                 hint = (f"did you mean '{close[0]}'?" if close else
-                        f"the model's params are: {', '.join(sorted(data_names)) or 'none'}")
-                diags.add("E507", f"a value was given for '{name}', which is not a param of "
-                          f"model '{self.model.name}'", self.model.span, hint)
+                        f"the model's params and sets are: "
+                        f"{', '.join(sorted(data_names)) or 'none'}")
+                diags.add("E507", f"a value was given for '{name}', which is not a param or "
+                          f"set of model '{self.model.name}'", self.model.span, hint)
 
     def set_def(self, definition: ir.SetDef) -> None:
         symbol = definition.symbol
         if definition.value is None:
             return  # an alias shares its root's labels
-        labels = self.labels(definition.value)
+        if symbol.name in self.overrides:  # labels from Python: a list, Index, Series
+            given = self.overrides[symbol.name]
+            values = given.index if isinstance(given, pd.Series) and not isinstance(
+                given.index, pd.RangeIndex) else given
+            labels = [_tidy(data.label_texts([v])[0]) if isinstance(
+                v, pd.Timestamp) else _tidy(v) for v in list(values)]
+        else:
+            labels = self.labels(definition.value)
         texts = data.label_texts(labels)
         if not labels:
             raise error("E504", f"set '{symbol.name}' is empty", definition.value.span,

@@ -7,6 +7,7 @@ against the data folder (the model's own folder unless the user names one with `
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +119,10 @@ def numeric(values: pd.Series | pd.DataFrame | np.ndarray, span: Span, what: str
 def _label_text(label: object) -> str:
     if isinstance(label, float) and label.is_integer():
         return str(int(label))
+    if isinstance(label, pd.Timestamp | datetime.date):
+        stamp = pd.Timestamp(label)
+        # a date from pandas matches the same date written in a CSV: 2024-01-31
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
     return str(label).strip()
 
 

@@ -84,3 +84,25 @@ def test_rebalance_errors():
             "minimize o: v\nsubject to\n    lo: v >= sum(x)\nrebalance every month on d\n")
     assert first_error(body).code == "E504"  # dates out of order
     assert first_error(body.replace("on d", "on x")).code == "E206"
+
+
+def test_time_series_from_pandas():
+    """The time set and the series may come from pandas, dates as a DatetimeIndex."""
+    from oracles.cds import load_sample
+
+    desk, spreads, limits, coupons = load_sample()
+    window = slice("2023-01-01", "2023-06-30")
+    params = {"day": desk[window].index, "desk": desk[window], "spread": spreads[window]}
+    result = compile_model(load(MODEL), params=params, every="quarter").solve()
+    oracle = calendar_rolling("Q").loc[["2023-03-31", "2023-06-30"]]
+    np.testing.assert_allclose(result.table[COLUMNS].to_numpy(), oracle[TICKERS].to_numpy(),
+                               atol=1e-9)
+    assert list(result.table.index) == ["2023-03-31", "2023-06-30"]
+
+
+def test_progress_bar_when_attached(capsys):
+    rolling = compile_model(load(MODEL), every="year")
+    rolling.progress = True
+    rolling.solve(strategy="loop")
+    err = capsys.readouterr().err
+    assert "solving" in err and "5/5 windows" in err
