@@ -539,6 +539,16 @@ def report(runs: dict[str, list[dict]], worst: dict[str, tuple[float, float]],
     if "saddle-loop" in runs:
         ratio("Saddle strategy=loop / Saddle stacked", _med(runs["saddle-loop"], "total"),
               saddle)
+    # On a busy machine the medians move; the ratio of the fastest runs and the ratios of
+    # runs timed side by side (same repeat) are steadier.
+    print("headline ratios, noise checks (totals, CSV read included)")
+    for a, b in (("scipy", "saddle"), ("saddle", "cvxpy-dpp"), ("saddle", "cvxpy-stacked")):
+        if a in runs and b in runs:
+            ta, tb = [r["total"] for r in runs[a]], [r["total"] for r in runs[b]]
+            paired = [x / y for x, y in zip(ta, tb, strict=True)]
+            print(f"  {a} / {b}: ratio of minima {min(ta) / min(tb):.2f}; per repeat "
+                  f"{', '.join(f'{v:.2f}' for v in paired)} (median "
+                  f"{statistics.median(paired):.2f})")
     return ratios
 
 
