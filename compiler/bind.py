@@ -136,6 +136,8 @@ class Bindings:
         """
         texts = data.label_texts(list(keys))
         wanted = data.label_texts(self.labels_of(symbol))
+        if texts == wanted:
+            return None  # already in the set's order
         if sorted(texts) != sorted(wanted) or len(set(texts)) != len(texts):
             if pd.to_numeric(keys, errors="coerce").isna().any():
                 stray = next((t for t in texts if t not in wanted), None)

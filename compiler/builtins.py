@@ -17,7 +17,7 @@ from scipy import stats
 
 from compiler import ir, tensor
 from compiler.evaluate import Evaluator
-from compiler.symbols import SymbolKind
+from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import error
 
 Value = Any
@@ -37,12 +37,30 @@ def _axis_or_only(ev: Evaluator, node: ir.Call) -> int:
     return 0 if axis is None else axis
 
 
+def _batch(ev: Evaluator, node: ir.Call) -> Symbol | None:
+    """The batch axis (rolling windows) a full reduction must keep, if its argument has one."""
+    if node.kwarg("over") is None and ev.batch is not None and \
+            ev.batch in ev.index(node.args[0]):
+        return ev.batch
+    return None
+
+
 def _sum(ev: Evaluator, node: ir.Call) -> Value:
-    return tensor.reduce_sum(ev(node.args[0]), _over_axis(ev, node))
+    value = ev(node.args[0])
+    batch = _batch(ev, node)
+    if batch is not None:
+        return tensor.reduce_all_but(value, ev.index(node.args[0]), batch,
+                                     lambda v, axis: tensor.reduce_sum(v, axis))
+    return tensor.reduce_sum(value, _over_axis(ev, node))
 
 
 def _mean(ev: Evaluator, node: ir.Call) -> Value:
     value = ev(node.args[0])
+    batch = _batch(ev, node)
+    if batch is not None:
+        count = max(1, int(np.prod(value.shape)) // value.shape[0])
+        return tensor.reduce_all_but(value, ev.index(node.args[0]), batch,
+                                     lambda v, axis: tensor.reduce_sum(v, axis)) / count
     axis = _over_axis(ev, node)
     count = value.shape[axis] if axis is not None else max(1, int(np.prod(value.shape)))
     return tensor.reduce_sum(value, axis) / count
@@ -61,6 +79,11 @@ def _extremum(numpy_reduce: Callable[..., Any], numpy_pair: Callable[..., Any],
                                 tensor.broadcast(b, out, out, shape))
             return numpy_pair(a, b)
         value = ev(node.args[0])
+        batch = _batch(ev, node)
+        if batch is not None:
+            reduce = cvx_reduce if tensor.is_expr(value) else numpy_reduce
+            return tensor.reduce_all_but(value, ev.index(node.args[0]), batch,
+                                         lambda v, axis: reduce(v, axis=axis))
         axis = _over_axis(ev, node)
         if tensor.is_expr(value):
             return cvx_reduce(value) if axis is None else cvx_reduce(value, axis=axis)

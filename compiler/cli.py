@@ -53,9 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--every", metavar="PERIOD",
                        help="re-optimize per window: month, quarter, year, week or 'N days' "
                             "(replaces the model's `rebalance every ...`)")
-    solve.add_argument("--strategy", choices=("stack", "loop"), default="stack",
-                       help="rolling runs: stack all windows into one problem (default) or "
-                            "solve them one by one")
+    solve.add_argument("--strategy", choices=("auto", "vectorized", "stack", "loop"),
+                       default="auto",
+                       help="rolling runs: one vectorized problem with a window axis (auto "
+                            "uses it when the model allows), the windows' problems stacked, "
+                            "or one solve per window")
     solve.add_argument("--sweep", metavar="NAME=START:STOP:COUNT",
                        help="re-solve over a grid of one param's values (or NAME=a,b,c)")
     solve.add_argument("--workers", type=int, default=1, metavar="N",

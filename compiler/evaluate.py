@@ -36,6 +36,13 @@ class Evaluator:
         self.lets = lets or {}
         self.let_values: dict[Symbol, Value] = {}
         self.lowered: dict[ir.Expr, Value] = {}
+        # A batch axis (the rolling windows of compiler/lift.py): full reductions keep it and
+        # `@` never sums over it. None for an ordinary model.
+        self.batch: Symbol | None = None
+
+    def pairs(self, node: ir.BinOp) -> list[tuple[Symbol, Symbol]]:
+        """The index sets `left @ right` sums over."""
+        return contraction(self.index(node.left), self.index(node.right))
 
     def __call__(self, node: ir.Expr) -> Value:
         try:
@@ -138,12 +145,18 @@ def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
     if quad is not None:
         return quad
     li, ri = ev.index(node.left), ev.index(node.right)
-    return tensor.contract(ev(node.left), li, ev(node.right), ri, contraction(li, ri))
+    left, right = ev(node.left), ev(node.right)
+    if ev.batch is not None:
+        return tensor.batched_contract(left, li, right, ri, ev.pairs(node), ev.index(node),
+                                       ev.batch)
+    return tensor.contract(left, li, right, ri, ev.pairs(node))
 
 
 def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
     """`x @ M @ x` with data M is quad_form(x, M): convex for PSD M, where x' (M x) is not."""
     inner = node.left
+    if ev.batch is not None:
+        return None
     if not (isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL
             and isinstance(inner.left, ir.Ref) and isinstance(node.right, ir.Ref)
             and inner.left.symbol is node.right.symbol):

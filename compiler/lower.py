@@ -58,8 +58,10 @@ class Lowered:
         return rows
 
 
-def make_variable(definition: ir.VariableDef, bindings: Bindings) -> cp.Variable:
-    shape = tuple(bindings.size(s) for s in definition.symbol.index)
+def make_variable(definition: ir.VariableDef, bindings: Bindings,
+                  prefix: tuple[Symbol, ...] = ()) -> cp.Variable:
+    """The cvxpy variable of a declaration (with leading batch sets for rolling windows)."""
+    shape = tuple(bindings.size(s) for s in prefix + definition.symbol.index)
     flags = definition.flags
     symbol = definition.symbol
     matrix_flags = sorted(flags & {"psd", "symmetric"})

@@ -24,13 +24,14 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from compiler import ir
+from compiler import ir, tensor
 from compiler.bind import Bindings
 from compiler.discipline import check_discipline
 from compiler.engines import Engine, Job
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
-from compiler.lower import Lowered, lower
+from compiler.lift import LiftedEvaluator, lift, lifted_bound, stack_aggregates
+from compiler.lower import Lowered, lower, make_variable
 from compiler.problem import CompiledModel, default_solver
 from compiler.result import TableResult
 from compiler.shapes import Shapes
@@ -175,14 +176,16 @@ class RollingModel:
         return CompiledModel(self.model, self.shapes, w.bindings, w.lowered, w.problem,
                              list(w.lowered.notes))
 
-    def solve(self, solver: str | None = None, strategy: str = "stack",
+    def solve(self, solver: str | None = None, strategy: str = "auto",
               engine: Engine | None = None, **options: Any) -> TableResult:
         """Solve every window.
 
         Args:
             solver: a cvxpy solver name (default as for a single model).
-            strategy: "stack" (one problem for all windows, solved once) or "loop" (one
-                solve per window; across `engine`'s workers when it has several).
+            strategy: "auto" (vectorized when the model allows it, else stacked),
+                "vectorized" (one problem with a window axis on every decision), "stack"
+                (the windows' own problems side by side, solved once) or "loop" (one solve
+                per window; across `engine`'s workers when it has several).
             engine: where the loop runs (`engines.LocalPool`, `engines.DaskEngine`).
             **options: passed to the solver.
         """
@@ -192,7 +195,17 @@ class RollingModel:
                  f"'{self.time_set.name}'"]
         started = time.perf_counter()
         rows: list[dict[str, Any]] | None = None
-        if strategy == "stack":
+        if strategy in ("auto", "vectorized"):
+            rows = self._solve_vectorized(name, options)
+            if rows is not None:
+                notes.append("windows solved as one vectorized problem (a window axis on "
+                             "every decision; one compile, one solver call)")
+            elif strategy == "vectorized":
+                notes.append("the model has no vectorized form (the time axis meets a "
+                             "decision before it is reduced, or an atom has no batched "
+                             "form); its windows were stacked instead")
+            strategy = "stack" if rows is None else strategy
+        if rows is None and strategy == "stack":
             rows = self._solve_stacked(name, options)
             notes.append("windows stacked into one problem and solved once (one compile, "
                          "one solver call)" if rows is not None else
@@ -209,6 +222,42 @@ class RollingModel:
         elapsed = time.perf_counter() - started
         table = pd.DataFrame(rows).set_index("period")
         return TableResult(self.model.name, table, notes, name, elapsed)
+
+    def _solve_vectorized(self, solver: str, options: dict[str, Any]
+                          ) -> list[dict[str, Any]] | None:
+        lifted = lift(self.model, self.shapes, self.time_set, len(self))
+        if lifted is None:
+            return None
+        lets = {d.symbol: d for d in self.model.lets}
+        per_window = [Evaluator(self.shapes, window_bindings(self.bindings, self.time_set, p),
+                                lets=lets) for p in self.positions]
+        values = stack_aggregates(lifted, per_window)
+        ends = [str(self.bindings.labels_of(self.time_set)[p[-1]]) for p in self.positions]
+        bindings = Bindings(self.bindings.sandbox, {**self.bindings.labels,
+                                                    lifted.window: ends},
+                            dict(self.bindings.values))
+        variables = {d.symbol: make_variable(d, bindings, (lifted.window,))
+                     for d in self.model.variables}
+        ev = LiftedEvaluator(lifted, bindings, values, variables, lets)
+        problem, objective = _vectorized_problem(self.model, ev, variables)
+        if problem is None or not problem.is_dcp():
+            return None  # the per-window path reports the located convexity error
+        try:
+            problem.solve(solver=solver, **options)
+        except cp.error.SolverError:
+            return None
+        if problem.status != "optimal":
+            return None
+        by_window = np.asarray(objective.value, dtype=float).reshape(-1)
+        rows = []
+        for k, end in enumerate(ends):
+            row: dict[str, Any] = {"period": end}
+            for symbol, variable in variables.items():
+                row.update(_columns(symbol, np.asarray(variable.value)[k], bindings))
+            row["objective"] = float(by_window[k]) + 0.0
+            row["status"] = "optimal"
+            rows.append(row)
+        return rows
 
     def _solve_stacked(self, solver: str, options: dict[str, Any]
                        ) -> list[dict[str, Any]] | None:
@@ -247,6 +296,36 @@ class RollingModel:
                   if len(c)]
         parts = engine.map(_solve_chunk, [(self.job, chunk, solver) for chunk in chunks])
         return [row for part in parts for row in part]
+
+
+def _vectorized_problem(model: ir.Model, ev: LiftedEvaluator,
+                        variables: dict[Symbol, cp.Variable]
+                        ) -> tuple[cp.Problem | None, Any]:
+    """The lifted objective (one value per window) and constraints (a row per window)."""
+    objective = ev(model.objective.expr)
+    if ev.index(model.objective.expr) != (ev.batch,):
+        return None, None
+    rows = []
+    for definition in model.variables:
+        x = variables[definition.symbol]
+        for node, op in ((definition.lower, ir.Relation.GE),
+                         (definition.upper, ir.Relation.LE)):
+            if node is not None:
+                bound = lifted_bound(ev, node, definition.symbol, x.shape)
+                rows.append(x >= bound if op is ir.Relation.GE else x <= bound)
+    for con in model.constraints:
+        index = ev.shapes.constraints[con.name]
+        shape = ev.sizes(index)
+        condition = con.condition
+        if not isinstance(condition, ir.Comparison):
+            return None, None
+        terms = [tensor.broadcast(ev(t), ev.index(t), index, shape) for t in condition.terms]
+        for k, op in enumerate(condition.ops):
+            lhs, rhs = terms[k], terms[k + 1]
+            rows.append(lhs <= rhs if op is ir.Relation.LE else
+                        lhs >= rhs if op is ir.Relation.GE else lhs == rhs)
+    sense = cp.Maximize if model.objective.sense is ir.Sense.MAXIMIZE else cp.Minimize
+    return cp.Problem(sense(cp.sum(objective)), rows), objective
 
 
 def _solve_chunk(task: tuple[Job, list[int], str]) -> list[dict[str, Any]]:

@@ -122,3 +122,30 @@ def reduce_sum(value: Value, axis: int | None) -> Value:
     if is_expr(value):
         return cp.sum(value) if axis is None else cp.sum(value, axis=axis)
     return np.sum(value) if axis is None else np.sum(value, axis=axis)
+
+
+def reduce_all_but(value: Value, index: Index, keep: Symbol,
+                   reducer: Any) -> Value:
+    """Reduce every axis except `keep` (a batch axis: rolling windows), which comes first."""
+    value = align(value, index, (keep,) + tuple(s for s in index if s is not keep))
+    rows = value.shape[0]
+    flat = reshape(value, (rows, math.prod(value.shape[1:]) if len(value.shape) > 1 else 1))
+    return reducer(flat, 1)
+
+
+def batched_contract(left: Value, li: Index, right: Value, ri: Index,
+                     pairs: list[tuple[Symbol, Symbol]], out: Index, batch: Symbol) -> Value:
+    """`contract` when a batch axis may sit on both sides: it stays, paired like a label."""
+    if batch in li and batch in ri:
+        summed = [a for a, _ in pairs]
+        union = out + tuple(summed)
+        product = multiply(align(left, li, union), align(right, ri, union))
+        shape = tuple(product.shape)
+        rows = math.prod(shape[: len(out)])
+        flat = reshape(product, (rows, math.prod(shape[len(out):])))
+        total = cp.sum(flat, axis=1) if is_expr(flat) else np.sum(flat, axis=1)
+        return reshape(total, shape[: len(out)])
+    result = contract(left, li, right, ri, pairs)
+    gone_l, gone_r = {a for a, _ in pairs}, {b for _, b in pairs}
+    actual = tuple(s for s in li if s not in gone_l) + tuple(s for s in ri if s not in gone_r)
+    return align(result, actual, out)

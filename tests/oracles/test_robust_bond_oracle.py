@@ -192,8 +192,11 @@ def test_constraint_form_reproduces_paper(data: RobustBondData, constrained: dic
 
 
 def test_constraint_form_dsp_agrees(data: RobustBondData, constrained: dict) -> None:
+    # DSP's semi-infinite form of this constraint is badly scaled: Clarabel ends it as
+    # "optimal" on some runs and "optimal_inaccurate" on others (seen in CI with the same
+    # versions). It is the second opinion here; the value must agree either way.
     theirs = constraint_form_dsp(data)
-    assert theirs["status"] == cp.OPTIMAL
+    assert theirs["status"] in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
     assert theirs["phi"] == pytest.approx(constrained["phi"], abs=1e-3)
 
 
