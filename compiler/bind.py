@@ -31,12 +31,23 @@ class Bindings:
     sandbox: data.Sandbox
     labels: dict[Symbol, list[Any]] = field(default_factory=dict)
     values: dict[Symbol, np.ndarray] = field(default_factory=dict)
+    _texts: dict[Symbol, tuple[list[Any], list[str]]] = field(default_factory=dict, repr=False)
 
     def size(self, symbol: Symbol) -> int:
         return len(self.labels[symbol.root])
 
     def labels_of(self, symbol: Symbol) -> list[Any]:
         return self.labels[symbol.root]
+
+    def texts_of(self, symbol: Symbol) -> list[str]:
+        """The set's labels as matching strings (cached: sets are long in time series)."""
+        root = symbol.root
+        labels = self.labels[root]
+        cached = self._texts.get(root)
+        if cached is None or cached[0] is not labels:
+            cached = (labels, data.label_texts(labels))
+            self._texts[root] = cached
+        return cached[1]
 
     def numeric_labels(self, symbol: Symbol, span: Span) -> np.ndarray:
         try:
@@ -47,7 +58,7 @@ class Bindings:
                         f"such as `1..30`") from None
 
     def position(self, symbol: Symbol, label: object, span: Span) -> int:
-        texts = data.label_texts(self.labels_of(symbol))
+        texts = self.texts_of(symbol)
         wanted = data.label_texts([label])[0]
         if wanted in texts:
             return texts.index(wanted)
@@ -90,10 +101,8 @@ class Bindings:
                         'write csv("file.csv").column')
         table, path = self._table(node.base)
         col = data.column(table, node.name, node.span, path)
-        keyed = pd.DataFrame({"key": table.iloc[:, 0], node.name: col})
-        if table.columns[0] == node.name:
-            keyed = pd.DataFrame({node.name: col})
-        return self._from_table(keyed, index, node.span, path.name)
+        keys = table.iloc[:, 0] if table.columns[0] != node.name else None
+        return self._vector(keys, col, index, node.span, path.name)
 
     def _column_names(self, node: ir.Expr) -> list[str]:
         if isinstance(node, ir.ListLit) and all(isinstance(i, ir.Str) for i in node.items):
@@ -104,15 +113,12 @@ class Bindings:
     def _from_table(self, table: pd.DataFrame, index: tuple[Symbol, ...], span: Span,
                     name: str) -> np.ndarray:
         if len(index) == 1:
-            values = table.iloc[:, -1]
-            keys = table.iloc[:, 0] if table.shape[1] >= 2 else None
             if table.shape[1] > 2:
                 raise error("E503", f"'{name}' has {table.shape[1]} columns for a value "
                             f"indexed by {index_text(index)}", span,
                             'pick one column with csv("...").column or csv(..., row = ...)')
-            array = data.numeric(values.to_numpy(), span, f"'{name}'")
-            order = self._order(keys, index[0], span) if keys is not None else None
-            return self._shaped(array if order is None else array[order], index, span, name)
+            keys = table.iloc[:, 0] if table.shape[1] >= 2 else None
+            return self._vector(keys, table.iloc[:, -1], index, span, name)
         if len(index) == 2:
             keys = table.iloc[:, 0]
             body = table.iloc[:, 1:]
@@ -128,14 +134,21 @@ class Bindings:
                     "csv(...) fills a param indexed by one or two sets; select a row or "
                     "column for a scalar")
 
+    def _vector(self, keys: pd.Series | None, values: pd.Series, index: tuple[Symbol, ...],
+                span: Span, name: str) -> np.ndarray:
+        """One column of values, aligned by its keys (a label column) when it has them."""
+        array = data.numeric(values.to_numpy(), span, f"'{name}'")
+        order = self._order(keys, index[0], span) if keys is not None else None
+        return self._shaped(array if order is None else array[order], index, span, name)
+
     def _order(self, keys: pd.Series, symbol: Symbol, span: Span) -> np.ndarray | None:
         """Positions that reorder rows to the set's label order, if the keys are its labels.
 
         Numeric keys that are not the set's labels (a row number, a date serial) leave the
         rows in file order; text keys that are not its labels are a mistake, never guessed.
         """
-        texts = data.label_texts(list(keys))
-        wanted = data.label_texts(self.labels_of(symbol))
+        texts = data.label_texts(keys.tolist())  # tolist: list() walks pandas arrays slowly
+        wanted = self.texts_of(symbol)
         if texts == wanted:
             return None  # already in the set's order
         if sorted(texts) != sorted(wanted) or len(set(texts)) != len(texts):
@@ -327,7 +340,7 @@ class _Binder:
                             f"{index_text(index)}", symbol.span,
                             "give a DataFrame for two index sets, a number for none")
             keys = data.label_texts(list(value.index))
-            wanted = data.label_texts(self.bindings.labels_of(index[0]))
+            wanted = self.bindings.texts_of(index[0])
             missing = [w for w in wanted if w not in keys]
             if missing:
                 raise error("E504", f"{what} has no entry for label '{missing[0]}'",
@@ -340,8 +353,8 @@ class _Binder:
         frame = value.copy()
         frame.index = data.label_texts(list(frame.index))
         frame.columns = data.label_texts(list(frame.columns))
-        rows = data.label_texts(self.bindings.labels_of(index[0]))
-        cols = data.label_texts(self.bindings.labels_of(index[1]))
+        rows = self.bindings.texts_of(index[0])
+        cols = self.bindings.texts_of(index[1])
         try:
             frame = frame.loc[rows, cols]
         except KeyError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 from compiler.describe import describe_ir, describe_problem
 from compiler.engines import Engine, Job, make_engine
 from compiler.pipeline import compile_model
+from compiler.problem import installed_solvers
 from compiler.rolling import Every, RollingModel
 from compiler.sweep import parse_sweep, sweep_job
 from dsl import ast, format_model, parse, parse_expression
@@ -181,9 +182,7 @@ def run_solve(args: argparse.Namespace) -> int:
 
 
 def _solvers() -> list[str]:
-    import cvxpy as cp
-
-    return list(cp.installed_solvers())
+    return sorted(installed_solvers())
 
 
 def run_fmt(args: argparse.Namespace) -> int:

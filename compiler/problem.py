@@ -7,6 +7,7 @@ duals and binding constraints by name and set label.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,10 +33,17 @@ def is_linear(problem: cp.Problem) -> bool:
     return problem.is_qp() and problem.objective.expr.is_pwl()
 
 
+@functools.cache
+def installed_solvers() -> frozenset[str]:
+    """cvxpy's installed solvers, found once: cvxpy tries to import every solver it knows
+    on each call, which costs milliseconds per solve."""
+    return frozenset(cp.installed_solvers())
+
+
 def default_solver(problem: cp.Problem) -> str:
     """HiGHS for LPs and mixed-integer problems (exact vertices, branch and bound),
     Clarabel for everything else (QP, SOCP, exponential and PSD cones)."""
-    installed = cp.installed_solvers()
+    installed = installed_solvers()
     if problem.is_mixed_integer() or is_linear(problem):
         if "HIGHS" in installed:
             return "HIGHS"

@@ -138,6 +138,13 @@ def batched_contract(left: Value, li: Index, right: Value, ri: Index,
     """`contract` when a batch axis may sit on both sides: it stays, paired like a label."""
     if batch in li and batch in ri:
         summed = [a for a, _ in pairs]
+        if (is_expr(left) != is_expr(right)) and len(out) == 1 and len(summed) == 1 and \
+                len(li) == 2 and len(ri) == 2:
+            # (window, n) . (window, n) -> (window,): one multiply and one row sum
+            a = align(left, li, (batch, summed[0]))
+            b = align(right, ri, (batch, summed[0]))
+            product = cp.multiply(a, b) if is_expr(a) or is_expr(b) else a * b
+            return cp.sum(product, axis=1)
         union = out + tuple(summed)
         product = multiply(align(left, li, union), align(right, ri, union))
         shape = tuple(product.shape)
