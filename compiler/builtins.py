@@ -46,6 +46,15 @@ def _batch(ev: Evaluator, node: ir.Call) -> Symbol | None:
 
 
 def _sum(ev: Evaluator, node: ir.Call) -> Value:
+    arg = node.args[0]
+    if ev.bilinear is not None and node.kwarg("over") is None and isinstance(arg, ir.BinOp) \
+            and arg.op is ir.BinOperator.MUL:
+        out = ev.index(arg)
+        a, b = ev.aligned(arg.left, out), ev.aligned(arg.right, out)
+        if all(tensor.is_expr(v) and not v.is_constant() for v in (a, b)):
+            shape = ev.sizes(out)  # sum(x * y) of a decision and an adversary: an inner product
+            return ev.bilinear(_flat(tensor.broadcast(a, out, out, shape)),
+                               _flat(tensor.broadcast(b, out, out, shape)))
     value = ev(node.args[0])
     batch = _batch(ev, node)
     if batch is not None:

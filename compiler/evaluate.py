@@ -39,6 +39,9 @@ class Evaluator:
         # A batch axis (the rolling windows of compiler/lift.py): full reductions keep it and
         # `@` never sums over it. None for an ordinary model.
         self.batch: Symbol | None = None
+        # How to multiply a decision by an adversary's expression: dsp.inner for the
+        # saddle-point backend (DSP parses only that form), None for plain cvxpy.
+        self.bilinear: Callable[[Value, Value], Value] | None = None
 
     def pairs(self, node: ir.BinOp) -> list[tuple[Symbol, Symbol]]:
         """The index sets `left @ right` sums over."""
@@ -146,10 +149,18 @@ def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
         return quad
     li, ri = ev.index(node.left), ev.index(node.right)
     left, right = ev(node.left), ev(node.right)
+    if ev.bilinear is not None and _varies(left) and _varies(right):
+        pairs = ev.pairs(node)
+        if len(li) == 1 and len(ri) == 1 and len(pairs) == 1:
+            return ev.bilinear(left, right)
     if ev.batch is not None:
         return tensor.batched_contract(left, li, right, ri, ev.pairs(node), ev.index(node),
                                        ev.batch)
     return tensor.contract(left, li, right, ri, ev.pairs(node))
+
+
+def _varies(value: Value) -> bool:
+    return tensor.is_expr(value) and not value.is_constant()
 
 
 def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:

@@ -95,22 +95,22 @@ def _as_expression(value: Any) -> cp.Expression:
 
 class _Lowerer:
     def __init__(self, model: ir.Model, shapes: Shapes, bindings: Bindings,
-                 exact: dict[str, ExactForm]):
+                 exact: dict[str, ExactForm], adversary: dict[Symbol, Any] | None = None,
+                 skip: set[str] | None = None, with_objective: bool = True,
+                 bilinear: Any = None):
         self.model, self.shapes, self.bindings, self.exact = model, shapes, bindings, exact
-        if model.uncertains:
-            first = model.uncertains[0].symbol
-            raise error("E901", f"uncertain '{first.name}' needs the robust backend", first.span,
-                        "robust and saddle-point models parse and are checked, but this "
-                        "version does not compile them yet; see docs/status.md")
+        self.skip, self.with_objective = skip or set(), with_objective
         self.variables = {v.symbol: make_variable(v, bindings) for v in model.variables}
-        self.evaluate = Evaluator(shapes, bindings, self.variables,
+        self.evaluate = Evaluator(shapes, bindings, {**self.variables, **(adversary or {})},
                                   {d.symbol: d for d in model.lets})
+        self.evaluate.bilinear = bilinear
 
     def run(self) -> Lowered:
         diags = Diagnostics()
         objective: cp.Expression | None = None
         try:
-            objective = _as_expression(self.evaluate(self.model.objective.expr))
+            if self.with_objective:
+                objective = _as_expression(self.evaluate(self.model.objective.expr))
         except SpecError as exc:
             diags.extend(exc)
         lowered = Lowered(self.variables, objective if objective is not None else
@@ -121,6 +121,8 @@ class _Lowerer:
             except SpecError as exc:
                 diags.extend(exc)
         for con in self.model.constraints:
+            if con.name in self.skip:
+                continue
             try:
                 self.constraint(con, lowered)
             except SpecError as exc:
@@ -169,11 +171,19 @@ class _Lowerer:
 
 
 def lower(model: ir.Model, shapes: Shapes, bindings: Bindings,
-          exact: dict[str, ExactForm]) -> Lowered:
+          exact: dict[str, ExactForm], adversary: dict[Symbol, Any] | None = None,
+          skip: set[str] | None = None, with_objective: bool = True,
+          bilinear: Any = None) -> Lowered:
     """Build the cvxpy variables, objective and constraints.
 
+    Args:
+        adversary: expressions for uncertain quantities (the saddle-point objective's).
+        skip: constraints lowered elsewhere (robust ones, by `robust.py`).
+        with_objective: False when the objective is lowered elsewhere.
+        bilinear: how to multiply a decision by an adversary's expression (dsp.inner).
+
     Raises:
-        SpecError: E900 where cvxpy rejects an expression the checks let through, E901
-            for constructs this version parses but does not compile.
+        SpecError: E900 where cvxpy rejects an expression the checks let through.
     """
-    return _Lowerer(model, shapes, bindings, exact).run()
+    return _Lowerer(model, shapes, bindings, exact, adversary, skip, with_objective,
+                    bilinear).run()

@@ -25,7 +25,9 @@ from compiler.exact import find_exact_forms
 from compiler.lower import lower
 from compiler.problem import CompiledModel
 from compiler.resolve import resolve
+from compiler.robust import compile_robust
 from compiler.rolling import Every, RollingModel, rolling_model
+from compiler.saddle import RobustModel
 from compiler.shapes import check_shapes
 from dsl import ast
 
@@ -45,7 +47,8 @@ def model_folder(model: ast.Model) -> Path:
 def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
                   data_dir: str | Path | None = None,
                   base_dir: str | Path | None = None,
-                  every: str | None = None) -> CompiledModel | RollingModel:
+                  every: str | None = None, backend: str = "auto"
+                  ) -> CompiledModel | RollingModel | RobustModel:
     """Check a parsed model and compile it to a cvxpy problem.
 
     Args:
@@ -56,6 +59,7 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
         base_dir: the model's folder, for models parsed from a string.
         every: re-optimize per window ("month", "quarter", "year", "week", "5 days"),
             replacing the model's own `rebalance every ...`.
+        backend: for models with uncertain quantities: "auto", "counterpart" or "dsp".
 
     Returns:
         A `CompiledModel`, or a `RollingModel` for a model that rebalances; call `.solve()`.
@@ -76,6 +80,8 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
         job = Job(source.text, source.name, str(folder),
                   str(data_dir) if data_dir is not None else None, dict(params or {}), every)
         return rolling_model(resolved, shapes, bindings, _every(every), job)
+    if resolved.uncertains:
+        return compile_robust(resolved, shapes, bindings, backend)
     exact = find_exact_forms(resolved, shapes, Evaluator(shapes, bindings))
     lowered = lower(resolved, shapes, bindings, exact)
     check_discipline(resolved, lowered)

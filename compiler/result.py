@@ -147,6 +147,12 @@ def _plain(value: Any) -> Any:
                 for r in value.index}
     if isinstance(value, pd.Series):
         return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
     if isinstance(value, np.bool_ | bool):
         return bool(value)
     if isinstance(value, np.generic | float | int):
@@ -207,9 +213,17 @@ def format_table(result: Result) -> str:
                 lines.append(f"{label:<24}{_number(value):>14}{_number(slack):>14}"
                              f"{_number(dual):>14}  {'yes' if binding else ''}")
     if result.worst_case:
-        lines += ["", "worst case:"]
+        lines += ["", "worst case (the adversary's choice):"]
         for name, value in result.worst_case.items():
-            lines.append(f"  {name} = {value}")
+            if isinstance(value, dict):
+                for quantity, chosen in value.items():
+                    lines.append(f"  {name}: {quantity} =")
+                    if isinstance(chosen, pd.Series | pd.DataFrame):
+                        lines.extend(_rows_text(chosen))
+                    else:
+                        lines.append(f"    {chosen}")
+            else:
+                lines.append(f"  {name}: {value}")
     if result.notes:
         lines += ["", "notes:"]
         lines.extend(f"  - {note}" for note in result.notes)

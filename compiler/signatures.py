@@ -74,7 +74,7 @@ SIGNATURES: dict[str, Signature] = {
                       doc="bootstrap(series, block = N, seed = N)"),
     # uncertainty sets (compiled by the saddle-point backend)
     "box": _sig(2, 2, context=Context.UNCERTAINTY),
-    "ball": _sig(2, 2, "norm", context=Context.UNCERTAINTY),
+    "ball": _sig(2, 2, "norm", context=Context.UNCERTAINTY, words=("norm",)),
     "ellipsoid": _sig(1, 3, "shape", "covariance", "precision", "radius",
                       context=Context.UNCERTAINTY),
     "budget": _sig(3, 3, context=Context.UNCERTAINTY),

@@ -18,6 +18,6 @@ def test_shape_errors_come_before_data_errors():
 
 
 def test_not_yet_compiled_constructs_say_so():
-    d = first_error('set s = ["a"]\nvariable x[s]\nuncertain u[s] in box(-1, 1)\n'
-                    "minimize o: sum(x)\n")
+    d = first_error('set s = ["a"]\nscenarios z[3, s] = bootstrap(1, seed = 1)\n'
+                    "variable x[s]\nminimize o: sum(x)\n")
     assert d.code == "E901" and "docs/status.md" in d.help

@@ -1,0 +1,239 @@
+"""The explicit robust counterpart: for terms affine in the uncertain quantities over the
+standard sets, the adversary's problem is solved in closed form by duality.
+
+A term f(x, u) that is affine in u is split as f = b(x) + sum_u A_u(x) vec(u), with b and
+A_u affine in the decisions (`extract`). Then, row by row,
+
+    max over u in U of f = b + support_U(A_u)        (sets.py: box -> l1 term,
+    min over u in U of f = b - support_U(-A_u)        ellipsoid -> SOC, budget -> LP dual)
+
+so a robust model becomes one ordinary cvxpy problem: faster than the saddle form, and it
+takes integer decisions. Terms that are not affine in u raise `NotAffine` (the DSP path
+takes them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+
+from compiler import ir, tensor
+from compiler.evaluate import Evaluator
+from compiler.shapes import contraction
+from compiler.symbols import Symbol, SymbolKind
+from dsl.source import synthetic_span
+
+Index = tuple[Symbol, ...]
+
+
+class NotAffine(Exception):
+    """The term is not affine in an uncertain quantity (with data or decision coefficients)."""
+
+    def __init__(self, node: ir.Expr, reason: str):
+        super().__init__(reason)
+        self.node, self.reason = node, reason
+
+
+@dataclass
+class Lin:
+    """b + sum_u A_u vec(u): `const` over `index`; each coefficient over index + (k_u,)."""
+
+    index: Index
+    const: Any
+    coef: dict[Symbol, Any] = field(default_factory=dict)
+
+
+class Extractor:
+    """Splits expressions into their affine parts in the uncertain quantities."""
+
+    def __init__(self, evaluate: Evaluator, model: ir.Model):
+        self.ev = evaluate
+        self.lets = {d.symbol: d for d in model.lets}
+        self.axes: dict[Symbol, Symbol] = {}
+
+    def axis(self, u: Symbol) -> Symbol:
+        """The trailing axis of u's coefficients: one position per element of u."""
+        if u not in self.axes:
+            self.axes[u] = Symbol(f"{u.name}#", SymbolKind.SET, synthetic_span())
+        return self.axes[u]
+
+    def uncertain_in(self, node: ir.Expr) -> set[Symbol]:
+        found, stack = set(), ir.refs(node)
+        while stack:
+            ref = stack.pop()
+            if ref.symbol.kind is SymbolKind.UNCERTAIN:
+                found.add(ref.symbol)
+            elif ref.symbol in self.lets:
+                stack.extend(ir.refs(self.lets[ref.symbol].value))
+        return found
+
+    def size(self, u: Symbol) -> int:
+        return math.prod(self.ev.sizes(u.index)) if u.index else 1
+
+    def extract(self, node: ir.Expr) -> Lin:
+        index = self.ev.index(node)
+        if not self.uncertain_in(node):
+            return Lin(index, self.ev(node))
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise NotAffine(node, "this expression is not affine in the uncertain quantity")
+        result: Lin = method(node)
+        return result
+
+    # ---- helpers ----
+
+    def _move(self, lin: Lin, out: Index) -> Lin:
+        """`lin` with its axes in `out`'s order (size 1 where it lacks a set)."""
+        coef = {u: tensor.align(k, lin.index + (self.axis(u),), out + (self.axis(u),))
+                for u, k in lin.coef.items()}
+        return Lin(out, tensor.align(lin.const, lin.index, out), coef)
+
+    def _scale(self, lin: Lin, factor: Any, factor_index: Index, out: Index) -> Lin:
+        lin = self._move(lin, out)
+        const = tensor.multiply(tensor.align(factor, factor_index, out), lin.const)
+        coef = {u: tensor.multiply(tensor.align(factor, factor_index, out + (self.axis(u),)), k)
+                for u, k in lin.coef.items()}
+        return Lin(out, const, coef)
+
+    # ---- node types ----
+
+    def _Ref(self, node: ir.Ref) -> Lin:
+        symbol = node.symbol
+        if symbol.kind is SymbolKind.UNCERTAIN:
+            shape = self.ev.sizes(symbol.index)
+            n = self.size(symbol)
+            identity = np.eye(n).reshape(tuple(shape) + (n,))
+            return Lin(symbol.index, np.zeros(shape), {symbol: identity})
+        definition = self.lets[symbol]
+        inner = self.extract(definition.value)
+        return self._move(inner, self.ev.shapes.index(symbol))
+
+    def _Neg(self, node: ir.Neg) -> Lin:
+        inner = self.extract(node.operand)
+        return Lin(inner.index, -inner.const, {u: -k for u, k in inner.coef.items()})
+
+    def _BinOp(self, node: ir.BinOp) -> Lin:
+        out = self.ev.index(node)
+        op = node.op
+        if op in (ir.BinOperator.ADD, ir.BinOperator.SUB):
+            left = self._move(self.extract(node.left), out)
+            right = self._move(self.extract(node.right), out)
+            sign = 1.0 if op is ir.BinOperator.ADD else -1.0
+            coef = dict(left.coef)
+            for u, k in right.coef.items():
+                coef[u] = coef[u] + sign * k if u in coef else sign * k
+            return Lin(out, left.const + sign * right.const, coef)
+        left_u, right_u = self.uncertain_in(node.left), self.uncertain_in(node.right)
+        if left_u and right_u:
+            raise NotAffine(node, "a product of two uncertain expressions is not affine")
+        if op is ir.BinOperator.MUL:
+            certain, lin_node = (node.right, node.left) if left_u else (node.left, node.right)
+            return self._scale(self.extract(lin_node), self.ev(certain),
+                               self.ev.index(certain), out)
+        if op is ir.BinOperator.DIV and not right_u:
+            divisor = self.ev.constant(node.right, "a divisor")
+            return self._scale(self.extract(node.left), 1.0 / divisor,
+                               self.ev.index(node.right), out)
+        if op is ir.BinOperator.MATMUL:
+            return self._matmul(node, left_u)
+        raise NotAffine(node, f"'{op.value}' of an uncertain quantity is not affine")
+
+    def _matmul(self, node: ir.BinOp, uncertain_left: set[Symbol]) -> Lin:
+        li, ri = self.ev.index(node.left), self.ev.index(node.right)
+        pairs = contraction(li, ri)
+        out = self.ev.index(node)
+        if uncertain_left:
+            lin, other, oi = self.extract(node.left), self.ev(node.right), ri
+            const = tensor.contract(lin.const, li, other, oi, pairs)
+            coef = {}
+            for u, k in lin.coef.items():
+                s = self.axis(u)
+                raw = tensor.contract(k, li + (s,), other, oi, pairs)
+                kept = tuple(x for x in li if x not in {a for a, _ in pairs}) + (s,) + tuple(
+                    x for x in oi if x not in {b for _, b in pairs})
+                coef[u] = tensor.align(raw, kept, out + (s,))
+            return Lin(out, const, coef)
+        other, lin = self.ev(node.left), self.extract(node.right)
+        const = tensor.contract(other, li, lin.const, ri, pairs)
+        coef = {u: tensor.contract(other, li, k, ri + (self.axis(u),), pairs)
+                for u, k in lin.coef.items()}
+        return Lin(out, const, coef)
+
+    def _Call(self, node: ir.Call) -> Lin:
+        if node.func not in ("sum", "mean"):
+            raise NotAffine(node, f"'{node.func}' of an uncertain quantity has no closed-form "
+                            "counterpart")
+        inner = self.extract(node.args[0])
+        over = node.kwarg("over")
+        axes = ([inner.index.index(over.symbol)] if isinstance(over, ir.Ref)
+                else list(range(len(inner.index))))
+        count = math.prod(self.ev.sizes(tuple(inner.index[a] for a in axes))) or 1
+        scale = 1.0 / count if node.func == "mean" else 1.0
+        const, coef = inner.const, dict(inner.coef)
+        for axis in sorted(axes, reverse=True):
+            const = tensor.reduce_sum(const, axis)
+            coef = {u: tensor.reduce_sum(k, axis) for u, k in coef.items()}
+        out = self.ev.index(node)
+        return Lin(out, const * scale, {u: k * scale for u, k in coef.items()})
+
+    def _Select(self, node: ir.Select) -> Lin:
+        inner = self.extract(node.base)
+        positions = tuple(self.ev.bindings.position(s, _label(x), x.span)
+                          for x, s in zip(node.labels, inner.index, strict=False))
+        return Lin(self.ev.index(node), inner.const[positions],
+                   {u: k[positions] for u, k in inner.coef.items()})
+
+
+def _label(node: ir.Expr) -> str | float:
+    if isinstance(node, ir.Str | ir.Const):
+        return node.value
+    raise NotAffine(node, "select by a literal label")
+
+
+def rows(value: Any, index_size: int) -> Any:
+    """A coefficient over (constraint index..., k) as a (rows, k) matrix."""
+    shape = tuple(value.shape)
+    k = shape[-1] if shape else 1
+    return tensor.reshape(value, (max(1, index_size), k))
+
+
+@dataclass
+class RobustRow:
+    """A robust constraint part or the objective, kept to report the worst case: the
+    coefficient matrix of each uncertain quantity (rows x k) and the sign it enters with."""
+
+    name: str
+    coef: dict[Symbol, Any]
+    sign: float  # +1: the adversary maximizes A u; -1: it minimizes
+
+
+def worst_case_form(lin: Lin, index: Index, shape: tuple[int, ...], sets: dict[Symbol, Any],
+                    sign: float, extractor: Extractor) -> tuple[Any, list[Any], dict[Symbol, Any]]:
+    """b + sign * support(sign * A): the adversary's best response, row by row.
+
+    Returns the (rows,) expression, auxiliary constraints, and each coefficient matrix.
+    """
+    lin = extractor._move(lin, index)
+    count = math.prod(shape) if shape else 1
+    const = tensor.broadcast(lin.const, index, index, shape)
+    total = tensor.reshape(const, (count,)) if shape else cp.reshape(
+        cp.Constant(np.asarray(const)) if not tensor.is_expr(const) else const, (1,),
+        order="C")
+    aux: list[Any] = []
+    matrices: dict[Symbol, Any] = {}
+    for u, k in lin.coef.items():
+        s = extractor.axis(u)
+        n = extractor.size(u)
+        full = tensor.broadcast(k, index + (s,), index + (s,), tuple(shape) + (n,))
+        matrix = tensor.reshape(full, (count, n))
+        if not tensor.is_expr(matrix):
+            matrix = cp.Constant(np.asarray(matrix, dtype=float))
+        support, rows_aux = sets[u].support(sign * matrix)
+        total = total + sign * support
+        aux += rows_aux
+        matrices[u] = matrix
+    return total, aux, matrices

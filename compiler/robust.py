@@ -1,0 +1,138 @@
+"""Robust and saddle-point models: the adversary works against the objective, and a
+constraint that mentions an uncertain quantity holds for every value in its set.
+
+Two lowering paths, chosen automatically and stated in the result, or forced:
+
+* counterpart (`counterpart.py`): terms affine in the uncertain quantities over the
+  standard sets, dualized in closed form into one ordinary cvxpy problem. Preferred: it is
+  faster, exact, and takes integer decisions.
+* dsp (`saddle.py`): anything convex-concave, as a `dsp.SaddlePointProblem`, with a fresh
+  local variable (its own worst case) for every element of every robust constraint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler import ir
+from compiler.bind import Bindings
+from compiler.counterpart import Extractor, NotAffine
+from compiler.evaluate import Evaluator
+from compiler.exact import find_exact_forms
+from compiler.lower import make_variable
+from compiler.sets import UncertaintySet, build_set
+from compiler.shapes import Shapes
+from compiler.symbols import Symbol, SymbolKind
+from dsl.errors import Diagnostics, SpecError, error
+
+BACKENDS = ("auto", "counterpart", "dsp")
+
+
+def robust_constraints(model: ir.Model, extractor: Extractor) -> dict[str, set[Symbol]]:
+    """Each constraint that mentions uncertain quantities, with them (E411 for equalities)."""
+    diags = Diagnostics()
+    found: dict[str, set[Symbol]] = {}
+    for con in model.constraints:
+        condition = con.condition
+        terms = condition.terms if isinstance(condition, ir.Comparison) else ()
+        symbols = set().union(*(extractor.uncertain_in(t) for t in terms)) if terms else set()
+        if isinstance(condition, ir.Disjunction) and any(
+                extractor.uncertain_in(t) for o in condition.options for t in o.terms):
+            diags.add("E411", f"constraint '{con.name}' mixes 'or' with an uncertain "
+                      "quantity", con.span, "write the robust condition without 'or'")
+            continue
+        if not symbols:
+            continue
+        if isinstance(condition, ir.Comparison) and ir.Relation.EQ in condition.ops:
+            u = sorted(symbols, key=lambda s: s.name)[0]
+            diags.add("E411", f"constraint '{con.name}' is an equality with the uncertain "
+                      f"quantity '{u.name}'", con.span,
+                      f"an equality cannot hold for every value of '{u.name}'; use '<=' or "
+                      f"'>=' (a robust inequality), or move '{u.name}' out of it")
+            continue
+        found[con.name] = symbols
+    diags.raise_if_any()
+    return found
+
+
+def build_sets(model: ir.Model, evaluate: Evaluator) -> dict[Symbol, UncertaintySet]:
+    diags = Diagnostics()
+    sets: dict[Symbol, UncertaintySet] = {}
+    for definition in model.uncertains:
+        try:
+            sets[definition.symbol] = build_set(definition, evaluate)
+        except SpecError as exc:
+            diags.extend(exc)
+    diags.raise_if_any()
+    return sets
+
+
+def counterpart_blocker(model: ir.Model, extractor: Extractor, robust: dict[str, set[Symbol]],
+                        sets: dict[Symbol, UncertaintySet]) -> NotAffine | None:
+    """Why the counterpart path cannot take this model (None if it can)."""
+    block = [s for s, u in sets.items() if not u.standard or u.definition is not None and (
+        u.definition.constraints or u.definition.lower is not None
+        or u.definition.upper is not None)]
+    if block:
+        definition = sets[block[0]].definition
+        node = definition.set_expr if definition and definition.set_expr else ir.Ref(
+            symbol=block[0], span=block[0].span)
+        return NotAffine(node, f"the set of '{block[0].name}' is written as constraints; "
+                         "only box, ball, ellipsoid, budget and simplex have closed forms")
+    nodes = [model.objective.expr] + [t for c in model.constraints if c.name in robust
+                                      for t in c.condition.terms]  # type: ignore[union-attr]
+    for node in nodes:
+        try:
+            extractor.extract(node)
+        except NotAffine as exc:
+            return exc
+    return None
+
+
+def choose_backend(model: ir.Model, requested: str, blocker: NotAffine | None) -> str:
+    integer = [v.symbol for v in model.variables if {"integer", "binary"} & v.flags]
+    if requested == "counterpart" and blocker is not None:
+        raise error("E413", f"no robust counterpart: {blocker.reason}", blocker.node.span,
+                    "use --backend dsp (the saddle-point form), or write the term affine in "
+                    "the uncertain quantity over a standard set")
+    if requested == "dsp" and integer:
+        raise error("E412", f"'{integer[0].name}' is integer, and the saddle-point backend "
+                    "takes continuous decisions only", integer[0].span,
+                    "use --backend counterpart (it takes integer decisions)")
+    if requested != "auto":
+        return requested
+    if blocker is None:
+        return "counterpart"
+    if integer:
+        raise error("E413", f"a robust model with integer decisions needs the counterpart "
+                    f"path, but {blocker.reason}", blocker.node.span,
+                    "make the term affine in the uncertain quantity over a standard set, or "
+                    f"relax '{integer[0].name}' to a continuous variable")
+    return "dsp"
+
+
+def compile_robust(model: ir.Model, shapes: Shapes, bindings: Bindings,
+                   backend: str = "auto") -> Any:
+    """Check and lower a model with uncertain quantities; returns a `RobustModel`."""
+    from compiler.saddle import RobustModel
+
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend '{backend}': use {', '.join(BACKENDS)}")
+    # Throwaway decision variables: the affine-ness check lowers the terms once.
+    probe = {d.symbol: make_variable(d, bindings) for d in model.variables}
+    evaluate = Evaluator(shapes, bindings, probe, lets={d.symbol: d for d in model.lets})
+    extractor = Extractor(evaluate, model)
+    robust = robust_constraints(model, extractor)
+    sets = build_sets(model, evaluate)
+    blocker = counterpart_blocker(model, extractor, robust, sets)
+    chosen = choose_backend(model, backend, blocker)
+    exact = find_exact_forms(model, shapes, Evaluator(shapes, bindings))
+    note = (f"robust backend: {chosen}" + (" (chosen automatically)" if backend == "auto"
+                                          else " (requested)"))
+    if chosen == "dsp" and blocker is not None and backend == "auto":
+        note += f"; no closed-form counterpart because {blocker.reason}"
+    return RobustModel(model, shapes, bindings, sets, robust, exact, chosen, [note], blocker)
+
+
+def uncertain_kind(symbol: Symbol) -> bool:
+    return symbol.kind is SymbolKind.UNCERTAIN

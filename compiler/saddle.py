@@ -1,0 +1,331 @@
+"""Robust models solved, by either path, and their worst case reported.
+
+`RobustModel` builds one of two problems (see `robust.py`): the explicit counterpart (an
+ordinary cvxpy problem) or the saddle-point form for dsp-cvxpy, whose import patches
+cvxpy and so happens only here. DSP's bare `AssertionError` on an infeasible or unbounded
+saddle problem becomes a status with an explanation.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import cvxpy as cp
+import dsp
+import numpy as np
+import pandas as pd
+
+from compiler import ir, tensor
+from compiler.bind import Bindings
+from compiler.counterpart import Extractor, RobustRow, worst_case_form
+from compiler.evaluate import Evaluator
+from compiler.exact import ExactForm
+from compiler.lower import Part, lower
+from compiler.problem import CompiledModel
+from compiler.result import Result
+from compiler.sets import Instance, UncertaintySet
+from compiler.shapes import Shapes
+from compiler.symbols import Symbol
+from dsl.errors import error
+
+
+class RobustModel:
+    """A model with uncertain quantities, compiled for one backend. `solve()` -> `Result`
+    with `worst_case`; `verify()` solves both paths and reports their difference."""
+
+    def __init__(self, model: ir.Model, shapes: Shapes, bindings: Bindings,
+                 sets: dict[Symbol, UncertaintySet], robust: dict[str, set[Symbol]],
+                 exact: dict[str, ExactForm], backend: str, notes: list[str],
+                 blocker: Any = None):
+        self.model, self.shapes, self.bindings = model, shapes, bindings
+        self.sets, self.robust, self.exact = sets, robust, exact
+        self.backend, self.notes = backend, notes
+        self.blocker = blocker  # why the counterpart path is unavailable, if it is
+        self.counterpart_available = blocker is None
+        self.rows: list[RobustRow] = []
+        self.instances: dict[str, list[Instance]] = {}
+        builder = self._build_counterpart if backend == "counterpart" else self._build_dsp
+        self.compiled: CompiledModel = builder()
+
+    @property
+    def problem(self) -> cp.Problem:
+        return self.compiled.problem
+
+    # ---- the explicit counterpart ----
+
+    def _build_counterpart(self) -> CompiledModel:
+        lowered = lower(self.model, self.shapes, self.bindings, self.exact,
+                        skip=set(self.robust), with_objective=False)
+        if lowered.evaluator is None:  # lower always sets it
+            raise RuntimeError("no evaluator")
+        extractor = Extractor(lowered.evaluator, self.model)
+        objective = self.model.objective
+        sign = 1.0 if objective.sense is ir.Sense.MINIMIZE else -1.0
+        total, aux, matrices = worst_case_form(extractor.extract(objective.expr), (), (),
+                                               self.sets, sign, extractor)
+        lowered.objective = total[0]
+        self.rows.append(RobustRow("objective", matrices, sign))
+        extra: list[Any] = list(aux)
+        for con in self.model.constraints:
+            if con.name not in self.robust or not isinstance(con.condition, ir.Comparison):
+                continue
+            index = self.shapes.constraints[con.name]
+            shape = self.bindings_shape(index)
+            parts = []
+            for k, op in enumerate(con.condition.ops):
+                lhs, rhs = con.condition.terms[k], con.condition.terms[k + 1]
+                high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
+                gap = _difference(extractor, high, low, index)
+                worst, aux, matrices = worst_case_form(gap, index, shape, self.sets, 1.0,
+                                                       extractor)
+                extra += aux
+                self.rows.append(RobustRow(con.name, matrices, 1.0))
+                parts.append(_robust_part(worst, op, extractor, lhs, rhs, index, shape))
+            lowered.parts[con.name] = parts
+        lowered.extra += extra
+        sense = cp.Minimize if objective.sense is ir.Sense.MINIMIZE else cp.Maximize
+        problem = cp.Problem(sense(lowered.objective), lowered.constraints())
+        return CompiledModel(self.model, self.shapes, self.bindings, lowered, problem,
+                             list(self.notes) + list(lowered.notes))
+
+    def bindings_shape(self, index: tuple[Symbol, ...]) -> tuple[int, ...]:
+        return tuple(self.bindings.size(s) for s in index)
+
+    # ---- the saddle-point form ----
+
+    def _build_dsp(self) -> CompiledModel:
+        lets = {d.symbol: d for d in self.model.lets}
+        plain = Evaluator(self.shapes, self.bindings, lets=lets)
+        in_objective = Extractor(plain, self.model).uncertain_in(self.model.objective.expr)
+        objective_instances = {u: self._instance(u, cp.Variable) for u in in_objective}
+        adversary_vars = {i.primitive for i in objective_instances.values()}
+        maximize = self.model.objective.sense is ir.Sense.MAXIMIZE
+        lowered = lower(self.model, self.shapes, self.bindings, self.exact,
+                        adversary={u: i.expression for u, i in objective_instances.items()},
+                        skip=set(self.robust),
+                        bilinear=_inner(adversary_vars, adversary_first=maximize))
+        self.instances["objective"] = list(objective_instances.values())
+        decisions = dict(lowered.variables)
+        extra: list[Any] = [c for i in objective_instances.values() for c in i.constraints]
+        for con in self.model.constraints:
+            if con.name in self.robust and isinstance(con.condition, ir.Comparison):
+                lowered.parts[con.name] = self._robust_dsp(con, decisions, lets)
+        lowered.extra += extra
+        sense = self.model.objective.sense
+        constraints = lowered.constraints()
+        if objective_instances:
+            # For `maximize`, the adversary minimizes: min_u max_x f has the same saddle
+            # point for a convex-concave f, and avoids negating f (DSP's parser cannot
+            # negate a bilinear term).
+            players = [list(decisions.values()),
+                       [i.primitive for i in objective_instances.values()]]
+            if sense is ir.Sense.MAXIMIZE:
+                players.reverse()
+            saddle = dsp.SaddlePointProblem(
+                dsp.MinimizeMaximize(lowered.objective), constraints,
+                minimization_vars=players[0], maximization_vars=players[1])
+            if not saddle.is_dsp():
+                raise self._not_saddle(objective_instances)
+            problem: cp.Problem = saddle
+        else:
+            goal = cp.Minimize if sense is ir.Sense.MINIMIZE else cp.Maximize
+            problem = cp.Problem(goal(lowered.objective), constraints)
+        return CompiledModel(self.model, self.shapes, self.bindings, lowered, problem,
+                             list(self.notes) + list(lowered.notes))
+
+    def _not_saddle(self, instances: dict[Symbol, Instance]) -> Exception:
+        objective = self.model.objective
+        names = ", ".join(f"'{u.name}'" for u in instances)
+        adversary = "minimize" if objective.sense is ir.Sense.MAXIMIZE else "maximize"
+        shape = "convex" if adversary == "minimize" else "concave"
+        decision = "concave" if adversary == "minimize" else "convex"
+        node = self.blocker.node if self.blocker is not None else objective.expr
+        return error("E412", f"'{node.span.text.strip()}' makes objective '{objective.name}' "
+                     f"not convex-concave", node.span,
+                     f"the adversary chooses {names} to {adversary} '{objective.name}', so the "
+                     f"objective must be {shape} in {names} and {decision} in the decisions; "
+                     f"rewrite this term, or move the uncertain quantity into an affine term")
+
+    def _instance(self, u: Symbol, make: Any) -> Instance:
+        definition = next(d for d in self.model.uncertains if d.symbol is u)
+        lets = {d.symbol: d for d in self.model.lets}
+
+        def block_rows(expression: cp.Expression) -> list[cp.Constraint]:
+            ev = Evaluator(self.shapes, self.bindings, {u: expression}, lets)
+            rows = []
+            for node, op in ((definition.lower, ir.Relation.GE),
+                             (definition.upper, ir.Relation.LE)):
+                if node is not None:
+                    bound = tensor.broadcast(ev(node), ev.index(node), u.index,
+                                             self.bindings_shape(u.index))
+                    rows.append(expression >= bound if op is ir.Relation.GE
+                                else expression <= bound)
+            if "nonneg" in definition.flags:
+                rows.append(expression >= 0)
+            for con in definition.constraints:
+                rows += _comparison_rows(ev, con.condition, self.shapes, self.bindings)
+            return rows
+
+        return self.sets[u].instance(make, block_rows)
+
+    def _robust_dsp(self, con: ir.Constraint, decisions: dict[Symbol, Any],
+                    lets: dict[Symbol, ir.LetDef]) -> list[Part]:
+        """Each element of each part: its own local copy of the uncertain quantities."""
+        index = self.shapes.constraints[con.name]
+        shape = self.bindings_shape(index)
+        count = int(np.prod(shape)) if shape else 1
+        parts = []
+        condition = con.condition
+        if not isinstance(condition, ir.Comparison):
+            return []
+        uncertain = self.robust[con.name]
+        for k, op in enumerate(condition.ops):
+            lhs, rhs = condition.terms[k], condition.terms[k + 1]
+            # Keep the uncertain side positive (DSP cannot negate a bilinear term): for
+            # lhs <= rhs, max_u (lhs - rhs) <= 0, or min_u (rhs - lhs) >= 0 when only the
+            # right side is uncertain; the mirror image for >=.
+            extractor = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets),
+                                  self.model)
+            right_only = not extractor.uncertain_in(lhs)
+            first, second = (rhs, lhs) if right_only else (lhs, rhs)
+            upper = (op is ir.Relation.LE) != right_only  # saddle_max(first - second) <= 0
+            extremes = []
+            for row in range(count):
+                local = {u: self._instance(u, dsp.LocalVariable) for u in uncertain}
+                self.instances.setdefault(con.name, []).extend(local.values())
+                ev = Evaluator(self.shapes, self.bindings,
+                               {**decisions, **{u: i.expression for u, i in local.items()}},
+                               lets)
+                ev.bilinear = _inner({i.primitive for i in local.values()},
+                                     adversary_first=False)
+                gap = (tensor.broadcast(ev(first), ev.index(first), index, shape)
+                       - tensor.broadcast(ev(second), ev.index(second), index, shape))
+                element = gap[np.unravel_index(row, shape)] if shape else gap
+                rows = [c for i in local.values() for c in i.constraints]
+                extremum = dsp.saddle_max if upper else dsp.saddle_min
+                extremes.append(extremum(element, rows))
+            stacked = cp.hstack(extremes)
+            worst = cp.reshape(stacked, shape, order="C") if shape else stacked[0]
+            if upper:
+                parts.append(Part(worst, ir.Relation.LE, 0.0, worst <= 0))
+            else:
+                parts.append(Part(worst, ir.Relation.GE, 0.0, worst >= 0))
+        return parts
+
+    # ---- solving and reporting ----
+
+    def solve(self, solver: str | None = None, **options: Any) -> Result:
+        name = solver or ("CLARABEL" if self.backend == "dsp" else None)
+        result = self.compiled.solve(solver=name, **options)
+        result.worst_case = {"backend": self.backend}
+        if self.backend == "dsp" and isinstance(self.problem, dsp.SaddlePointProblem) and \
+                result.status.startswith("optimal"):
+            x_value, y_value = self.problem.x_prob.value, self.problem.y_prob.value
+            result.worst_case["gap"] = float(abs(x_value + y_value))
+        elif result.status.startswith("optimal"):
+            result.worst_case["gap"] = 0.0
+        if result.status.startswith("optimal"):
+            result.worst_case.update(self._worst_case())
+        return result
+
+    def _worst_case(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.backend == "counterpart":
+            for row in self.rows:
+                for u, matrix in row.coef.items():
+                    a = np.atleast_2d(np.asarray(matrix.value, dtype=float)) * row.sign
+                    values = np.array([self.sets[u].argmax(a_i) for a_i in a])
+                    self._put(out, row.name, u, values)
+            return out
+        for name, instances in self.instances.items():
+            for instance in instances:
+                value = instance.expression.value
+                if value is not None:
+                    self._put(out, name, instance.symbol, np.asarray(value).reshape(1, -1))
+        return out
+
+    def _put(self, out: dict[str, Any], name: str, u: Symbol, values: np.ndarray) -> None:
+        labels = self.bindings.labels_of(u.index[0]) if len(u.index) == 1 else None
+        entry = out.setdefault(name, {})
+        if values.shape[0] == 1:
+            flat = values[0]
+            entry[u.name] = (pd.Series(flat, index=labels) if labels is not None
+                             else float(flat[0]) if flat.size == 1 else flat.tolist())
+        else:
+            previous = entry.get(u.name)
+            rows = list(previous.values) if isinstance(previous, pd.DataFrame) else []
+            frame = pd.DataFrame(rows + list(values), columns=labels)
+            entry[u.name] = frame
+
+    def verify(self, solver: str | None = None) -> dict[str, Any]:
+        """Solve with both paths (where both exist) and report the difference."""
+        other = "dsp" if self.backend == "counterpart" else "counterpart"
+        if not self.counterpart_available:
+            return {"checked": False, "reason": "only the saddle-point path applies"}
+        twin = RobustModel(self.model, self.shapes, self.bindings, self.sets, self.robust,
+                           self.exact, other, [])
+        started = time.perf_counter()
+        mine, theirs = self.solve(solver=solver), twin.solve(solver=solver)
+        return {"checked": True, self.backend: mine.objective, other: theirs.objective,
+                "difference": (abs(mine.objective - theirs.objective)
+                               if mine.objective is not None and theirs.objective is not None
+                               else None),
+                "statuses": {self.backend: mine.status, other: theirs.status},
+                "seconds": time.perf_counter() - started}
+
+
+def _inner(adversary: set[cp.Variable], adversary_first: bool) -> Any:
+    """dsp.inner with the minimizing player's expression first, as DSP requires."""
+    def inner(a: Any, b: Any) -> Any:
+        a_is_adversary = bool(adversary & set(a.variables()))
+        if a_is_adversary != adversary_first:
+            a, b = b, a
+        return dsp.inner(a, b)
+    return inner
+
+
+def _difference(extractor: Extractor, high: ir.Expr, low: ir.Expr,
+                index: tuple[Symbol, ...]) -> Any:
+    """high - low as one affine form over the constraint's index."""
+    from compiler.counterpart import Lin
+
+    a, b = extractor._move(extractor.extract(high), index), \
+        extractor._move(extractor.extract(low), index)
+    coef = dict(a.coef)
+    for u, k in b.coef.items():
+        coef[u] = coef[u] - k if u in coef else -k
+    return Lin(index, a.const - b.const, coef)
+
+
+def _robust_part(worst: Any, op: ir.Relation, extractor: Extractor, lhs: ir.Expr,
+                 rhs: ir.Expr, index: tuple[Symbol, ...], shape: tuple[int, ...]) -> Part:
+    """Report a robust row like any constraint: its value is the worst-case left side when
+    the right side is certain."""
+    worst = cp.reshape(worst, shape, order="C") if shape else worst[0]
+    constraint = worst <= 0
+    certain = rhs if op is ir.Relation.LE else lhs
+    if not extractor.uncertain_in(certain):
+        value = tensor.broadcast(extractor.ev(certain), extractor.ev.index(certain), index,
+                                 shape)
+        if op is ir.Relation.LE:
+            return Part(worst + value, ir.Relation.LE, value, constraint)
+        return Part(value - worst, ir.Relation.GE, value, constraint)
+    return Part(worst, ir.Relation.LE, 0.0, constraint)
+
+
+def _comparison_rows(ev: Evaluator, condition: Any, shapes: Shapes,
+                     bindings: Bindings) -> list[cp.Constraint]:
+    if not isinstance(condition, ir.Comparison):
+        return []
+    index: tuple[Symbol, ...] = ()
+    for term in condition.terms:
+        index = index + tuple(s for s in ev.index(term) if s not in index)
+    shape = tuple(bindings.size(s) for s in index)
+    terms = [tensor.broadcast(ev(t), ev.index(t), index, shape) for t in condition.terms]
+    rows = []
+    for k, op in enumerate(condition.ops):
+        lhs, rhs = terms[k], terms[k + 1]
+        rows.append(lhs <= rhs if op is ir.Relation.LE else lhs >= rhs
+                    if op is ir.Relation.GE else lhs == rhs)
+    return rows
