@@ -110,7 +110,8 @@ class UncertaintySet:
             return a @ mid + cp.abs(a) @ half, []
         center = _flat(d.get("center", 0.0), self.shape)
         if self.kind == "ball":
-            dual: int | str = {1: "inf", 2: 2, "inf": 1}[d["p"]]
+            duals: dict[int | str, int | str] = {1: "inf", 2: 2, "inf": 1}
+            dual = duals[d["p"]]
             return a @ center + d["radius"] * cp.norm(a, dual, axis=1), []
         if self.kind == "ellipsoid":
             return a @ center + d["radius"] * cp.norm(a @ d["L"], 2, axis=1), []
@@ -153,9 +154,9 @@ class UncertaintySet:
             z = np.zeros_like(a)
             left = float(d["gamma"])
             for k in np.argsort(-gain):  # the largest gains first, up to the budget
-                step = min(1.0, left)
-                z[k] = step * np.sign(a[k])
-                left -= step
+                share = min(1.0, left)
+                z[k] = share * np.sign(a[k])
+                left -= share
                 if left <= 0:
                     break
             return _flat(d["center"], self.shape) + dev * z
