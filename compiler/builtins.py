@@ -12,11 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import cvxpy as cp
+import dsp
 import numpy as np
 from scipy import stats
 
 from compiler import ir, tensor
 from compiler.evaluate import Evaluator
+from compiler.shapes import union
 from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import error
 
@@ -187,13 +189,19 @@ def _log_sum_exp(ev: Evaluator, node: ir.Call) -> Value:
         flat = _flat(x)
         return cp.log_sum_exp(flat) if tensor.is_expr(flat) else np.float64(
             np.logaddexp.reduce(flat))
-    index = ev.index(x_node)
+    index = union(ev.index(x_node), ev.index(weights_node))
+    x = tensor.broadcast(x, ev.index(x_node), index, ev.sizes(index))
     weights = tensor.broadcast(ev(weights_node), ev.index(weights_node), index, ev.sizes(index))
     if tensor.is_expr(weights) and not weights.is_constant():
         if tensor.is_expr(x) and not x.is_constant():
-            raise error("E901", "log_sum_exp with decision weights and decision exponents",
-                        node.span, "this saddle form needs the DSP backend, which this "
-                        "version does not compile yet; see docs/status.md")
+            if ev.bilinear is None:
+                raise error("E412", "log_sum_exp with decisions in both the exponents and "
+                            "the weights", node.span,
+                            "this is a saddle term (convex in the exponents, concave in the "
+                            "weights): make the exponents' variable uncertain, so the "
+                            "saddle-point backend can take it")
+            # log sum w exp(x): convex in x, concave in w >= 0 (the robust bond objective)
+            return dsp.weighted_log_sum_exp(_flat(x), _flat(weights))
         # log(sum(w * exp(x))) with data x is the log of an affine function: concave in w.
         return cp.log(cp.sum(cp.multiply(_flat(weights), np.exp(_flat(np.asarray(x))))))
     weights = np.asarray(weights.value if tensor.is_expr(weights) else weights, dtype=float)

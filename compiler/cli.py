@@ -17,6 +17,7 @@ from compiler.engines import Engine, Job, make_engine
 from compiler.pipeline import compile_model
 from compiler.problem import installed_solvers
 from compiler.rolling import Every, RollingModel
+from compiler.saddle import RobustModel
 from compiler.sweep import parse_sweep, sweep_job
 from dsl import ast, format_model, parse, parse_expression
 from dsl.dump import dump
@@ -42,9 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--data", metavar="DIR",
                          help="the folder csv(...) paths are relative to (default: the "
                               "model's folder)")
+        sub.add_argument("--backend", choices=("auto", "counterpart", "dsp"), default="auto",
+                         help="robust models: the explicit counterpart (by duality) or the "
+                              "saddle-point form (dsp-cvxpy); auto prefers the counterpart")
 
     check = commands.add_parser("check", help="parse and check a model without solving it")
     data_options(check)
+    check.add_argument("--verify", action="store_true",
+                       help="robust models: solve with both backends and report the difference")
     solve = commands.add_parser("solve", help="solve a model and report the answer by name")
     data_options(solve)
     solve.add_argument("--solver", help="CLARABEL, SCS, OSQP, HIGHS, ... (default: HIGHS for "
@@ -124,7 +130,7 @@ def _compile(args: argparse.Namespace) -> Any:
             raise UsageError(f"--every '{every}': use month, quarter, year, week or "
                              f"'N days'") from None
     return compile_model(_read(args.file), params=parse_params(args.param),
-                         data_dir=args.data, every=every)
+                         data_dir=args.data, every=every, backend=args.backend)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -136,8 +142,33 @@ def _write(text: str, output: str | None) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     compiled = _compile(args)
+    if isinstance(compiled, RobustModel):
+        print(f"{args.file}: ok — robust model, {compiled.backend} backend "
+              f"({describe_problem(compiled.compiled, brief=True)})")
+        if args.verify:
+            return _verify(compiled)
+        return EXIT_OK
+    if isinstance(compiled, RollingModel):
+        print(f"{args.file}: ok — rolling model, {len(compiled)} windows")
+        return EXIT_OK
     print(f"{args.file}: ok — {describe_problem(compiled, brief=True)}")
     return EXIT_OK
+
+
+def _verify(compiled: RobustModel) -> int:
+    report = compiled.verify()
+    if not report["checked"]:
+        print(f"verify: {report['reason']}")
+        return EXIT_OK
+    values = {k: v for k, v in report.items() if k in ("counterpart", "dsp")}
+    shown = ", ".join(f"{k} {v:.10g}" if v is not None else f"{k} -" for k, v in values.items())
+    difference = report["difference"]
+    scale = max([1.0] + [abs(v) for v in values.values() if v is not None])
+    agree = difference is not None and difference <= 1e-5 * scale
+    print(f"verify: {shown}; difference {difference:.3g} — "
+          f"{'the two paths agree' if agree else 'THE PATHS DISAGREE'}"
+          if difference is not None else f"verify: {shown}; statuses {report['statuses']}")
+    return EXIT_OK if agree else EXIT_NOT_OPTIMAL
 
 
 def _engine(args: argparse.Namespace) -> Engine:

@@ -261,8 +261,12 @@ class _Resolver:
         # The adversary's set may mention only its own variable and data: dsp's rule for
         # saddle extrema, checked here so users never meet its LocalVariableError.
         own = DATA_KINDS | {SymbolKind.UNCERTAIN}
-        set_expr = (self.expr(decl.set_expr, Context.UNCERTAINTY, own)
-                    if decl.set_expr is not None else None)
+        given = decl.set_expr
+        if isinstance(given, ast.Name) and given.name not in self.symbols and \
+                given.name in SIGNATURES:  # `in simplex`: a set named without arguments
+            given = ast.Call(func=given.name, span=given.span, func_span=given.span)
+        set_expr = (self.expr(given, Context.UNCERTAINTY, own)
+                    if given is not None else None)
         constraints = []
         for line in decl.constraints:
             con = self.constraint(line, required_name=False, allowed=own)

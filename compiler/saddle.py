@@ -197,8 +197,10 @@ class RobustModel:
                 ev = Evaluator(self.shapes, self.bindings,
                                {**decisions, **{u: i.expression for u, i in local.items()}},
                                lets)
+                # saddle_max: the adversary maximizes, the decision side goes first;
+                # saddle_min: the adversary minimizes and goes first.
                 ev.bilinear = _inner({i.primitive for i in local.values()},
-                                     adversary_first=False)
+                                     adversary_first=not upper)
                 gap = (tensor.broadcast(ev(first), ev.index(first), index, shape)
                        - tensor.broadcast(ev(second), ev.index(second), index, shape))
                 element = gap[np.unravel_index(row, shape)] if shape else gap
@@ -217,7 +219,14 @@ class RobustModel:
 
     def solve(self, solver: str | None = None, **options: Any) -> Result:
         name = solver or ("CLARABEL" if self.backend == "dsp" else None)
-        result = self.compiled.solve(solver=name, **options)
+        try:
+            result = self.compiled.solve(solver=name, **options)
+        except AssertionError:
+            # dsp-cvxpy asserts instead of reporting an infeasible or unbounded saddle
+            # problem; its first (x) problem's status says which.
+            result = self._failed(name or "CLARABEL")
+        if not result.status.startswith("optimal"):
+            result.notes.append(self._diagnosis(name))
         result.worst_case = {"backend": self.backend}
         if self.backend == "dsp" and isinstance(self.problem, dsp.SaddlePointProblem) and \
                 result.status.startswith("optimal"):
@@ -228,6 +237,36 @@ class RobustModel:
         if result.status.startswith("optimal"):
             result.worst_case.update(self._worst_case())
         return result
+
+    def _failed(self, solver: str) -> Result:
+        status = "infeasible_or_unbounded"
+        if isinstance(self.problem, dsp.SaddlePointProblem):
+            inner = self.problem.x_prob.status
+            if inner in ("infeasible", "unbounded"):
+                status = str(inner)
+        return Result(model=self.model.name, status=status, objective=None,
+                      objective_name=self.model.objective.name,
+                      sense=self.model.objective.sense.value, solver=solver,
+                      notes=list(self.compiled.notes), problem=self.problem)
+
+    def _diagnosis(self, solver: str | None) -> str:
+        """Infeasible for every value of the uncertain quantities, or even at the nominal?"""
+        centers = {u: s.center() for u, s in self.sets.items()}
+        if any(c is None for c in centers.values()):
+            return "the uncertain quantities' sets have no center to test the nominal problem"
+        nominal = lower(self.model, self.shapes, self.bindings, self.exact, adversary=centers)
+        sense = cp.Minimize if self.model.objective.sense is ir.Sense.MINIMIZE else cp.Maximize
+        problem = cp.Problem(sense(nominal.objective), nominal.constraints())
+        try:
+            problem.solve(solver=solver)
+        except cp.error.SolverError:
+            return "the nominal problem (each uncertain quantity at its set's center) failed too"
+        if problem.status == "optimal":
+            return ("the nominal problem (each uncertain quantity at its set's center) is "
+                    "solvable: the robust constraints cannot hold for every value in the "
+                    "sets; shrink a set or relax a robust limit")
+        return (f"the nominal problem (each uncertain quantity at its set's center) is "
+                f"{problem.status} too: the trouble is not the uncertainty")
 
     def _worst_case(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

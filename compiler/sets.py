@@ -96,6 +96,17 @@ class UncertaintySet:
         u = make(self.shape, name=name)
         return Instance(self.symbol, u, u, block_rows(u))
 
+    def center(self) -> np.ndarray | None:
+        """The set's nominal point (None for a set written as constraints)."""
+        d = self.data
+        if self.kind == "box":
+            return np.asarray((d["lo"] + d["hi"]) / 2)
+        if self.kind in ("ball", "ellipsoid", "budget"):
+            return np.asarray(d["center"])
+        if self.kind == "simplex":
+            return np.full(self.shape, d["total"] / self.size)
+        return None
+
     # ---- closed forms ----
 
     def support(self, a: Any) -> tuple[Any, list[cp.Constraint]]:

@@ -59,7 +59,8 @@ SIGNATURES: dict[str, Signature] = {
     "trace": _sig(1, 1, doc="trace(M): the sum of the diagonal of M[S, S2] (S2 an alias of S)"),
     "outer": _sig(2, 2, doc="outer(a, b): a[S] b[T] as a matrix indexed [S, T]"),
     "quad_form": _sig(2, 2, doc="quad_form(x, P) = x' P x, with P indexed [S, S] or [S, S2]"),
-    "log_sum_exp": _sig(1, 1, "weights", doc="log(sum(weights * exp(x)))"),
+    "log_sum_exp": _sig(1, 1, "weights",
+                        doc="log(sum(weights * exp(x))), summed over the sets of both"),
     "cvar": _sig(2, 2, doc="cvar(level, losses): mean of the worst (1 - level) of the losses"),
     # data
     "csv": _sig(1, 1, "row", "columns", "index", context=Context.DATA, words=("row",),
