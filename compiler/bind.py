@@ -177,12 +177,11 @@ class Bindings:
 
 
 def _literal(node: ir.Expr) -> str | float:
-    if isinstance(node, ir.Str):
-        return node.value
-    if isinstance(node, ir.Const):
-        return node.value
-    raise error("E208", "row must be first, last or a label", node.span,
-                'write row = last, or row = "2024-12-31"')
+    value = ir.literal(node)
+    if value is None:
+        raise error("E208", "row must be first, last or a label", node.span,
+                    'write row = last, or row = "2024-12-31"')
+    return value
 
 
 class _Binder:

@@ -189,9 +189,10 @@ class Extractor:
 
 
 def _label(node: ir.Expr) -> str | float:
-    if isinstance(node, ir.Str | ir.Const):
-        return node.value
-    raise NotAffine(node, "select by a literal label")
+    value = ir.literal(node)
+    if value is None:
+        raise NotAffine(node, "select by a literal label")
+    return value
 
 
 def rows(value: Any, index_size: int) -> Any:

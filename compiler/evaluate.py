@@ -192,12 +192,11 @@ def _select(ev: Evaluator, node: ir.Select) -> Value:
 
 
 def _label_of(node: ir.Expr) -> str | float:
-    if isinstance(node, ir.Str):
-        return node.value
-    if isinstance(node, ir.Const):
-        return node.value
-    raise error("E303", "a label must be a string or a number", node.span,
-                'select by a literal label, as in `w["10Y"]`')
+    value = ir.literal(node)
+    if value is None:
+        raise error("E303", "a label must be a string or a number", node.span,
+                    'select by a literal label, as in `w["10Y"]`')
+    return value
 
 
 def _list(ev: Evaluator, node: ir.ListLit) -> Value:

@@ -227,3 +227,10 @@ def is_data(node: Expr) -> bool:
 
     chosen = {SymbolKind.VARIABLE, SymbolKind.UNCERTAIN, SymbolKind.LET}
     return not any(r.symbol.kind in chosen for r in refs(node))
+
+
+def literal(node: Expr) -> str | float | None:
+    """The value of a string or number literal (a label, a row name), else None."""
+    if isinstance(node, Str | Const):
+        return node.value
+    return None

@@ -271,11 +271,7 @@ class RollingModel:
         problem, objective = self.vectorized.problem, self.vectorized.objective
         variables, bindings = self.vectorized.variables, self.vectorized.bindings
         ends = self.vectorized.ends
-        try:
-            problem.solve(solver=solver, **options)
-        except cp.error.SolverError:
-            return None
-        if problem.status != "optimal":
+        if not _solved(problem, solver, options):
             return None
         by_window = np.asarray(objective.value, dtype=float).reshape(-1)
         rows = []
@@ -294,11 +290,7 @@ class RollingModel:
         sense = cp.Maximize if self.model.objective.sense is ir.Sense.MAXIMIZE else cp.Minimize
         problem = cp.Problem(sense(cp.sum([w.lowered.objective for w in built])),
                              [c for w in built for c in w.problem.constraints])
-        try:
-            problem.solve(solver=solver, **options)
-        except cp.error.SolverError:
-            return None
-        if problem.status != "optimal":
+        if not _solved(problem, solver, options):
             return None
         return [_row(w, "optimal") for w in built]
 
@@ -325,6 +317,15 @@ class RollingModel:
                   if len(c)]
         parts = engine.map(_solve_chunk, [(self.job, chunk, solver) for chunk in chunks])
         return [row for part in parts for row in part]
+
+
+def _solved(problem: cp.Problem, solver: str, options: dict[str, Any]) -> bool:
+    """Solve one problem for all windows; False (fall back) unless it is optimal."""
+    try:
+        problem.solve(solver=solver, **options)
+    except cp.error.SolverError:
+        return False
+    return bool(problem.status == "optimal")
 
 
 def _vectorized_problem(model: ir.Model, ev: LiftedEvaluator,
