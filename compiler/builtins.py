@@ -168,7 +168,19 @@ def _quad_form(ev: Evaluator, node: ir.Call) -> Value:
     matrix = tensor.align(ev.constant(p_node, "the quad_form matrix"), p_index, (x_set, other))
     matrix = (matrix + matrix.T) / 2  # x' P x only sees the symmetric part
     x = ev(x_node)
-    return cp.quad_form(x, matrix) if tensor.is_expr(x) else np.float64(x @ matrix @ x)
+    if not tensor.is_expr(x):
+        return np.float64(x @ matrix @ x)
+    return cp.quad_form(x, psd_checked(matrix))
+
+
+def psd_checked(matrix: np.ndarray) -> Any:
+    """The matrix marked PSD for cvxpy when a Cholesky factorization proves it is (cvxpy's
+    own eigenvalue test costs seconds at n = 2000); otherwise as it is, for cvxpy to judge."""
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return matrix
+    return cp.psd_wrap(matrix)
 
 
 def _trace(ev: Evaluator, node: ir.Call) -> Value:

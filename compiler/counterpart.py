@@ -54,6 +54,7 @@ class Extractor:
         self.ev = evaluate
         self.lets = {d.symbol: d for d in model.lets}
         self.axes: dict[Symbol, Symbol] = {}
+        self.done: dict[ir.Expr, Lin] = {}  # the backend check and the build share work
 
     def axis(self, u: Symbol) -> Symbol:
         """The trailing axis of u's coefficients: one position per element of u."""
@@ -75,6 +76,8 @@ class Extractor:
         return math.prod(self.ev.sizes(u.index)) if u.index else 1
 
     def extract(self, node: ir.Expr) -> Lin:
+        if node in self.done:
+            return self.done[node]
         index = self.ev.index(node)
         if not self.uncertain_in(node):
             return Lin(index, self.ev(node))
@@ -82,6 +85,7 @@ class Extractor:
         if method is None:
             raise NotAffine(node, "this expression is not affine in the uncertain quantity")
         result: Lin = method(node)
+        self.done[node] = result
         return result
 
     # ---- helpers ----

@@ -131,7 +131,8 @@ def compile_robust(model: ir.Model, shapes: Shapes, bindings: Bindings,
                                           else " (requested)"))
     if chosen == "dsp" and blocker is not None and backend == "auto":
         note += f"; no closed-form counterpart because {blocker.reason}"
-    return RobustModel(model, shapes, bindings, sets, robust, exact, chosen, [note], blocker)
+    return RobustModel(model, shapes, bindings, sets, robust, exact, chosen, [note], blocker,
+                       extractor=extractor if chosen == "counterpart" else None)
 
 
 def uncertain_kind(symbol: Symbol) -> bool:

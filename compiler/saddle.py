@@ -18,7 +18,7 @@ import pandas as pd
 
 from compiler import ir, tensor
 from compiler.bind import Bindings
-from compiler.counterpart import Extractor, RobustRow, worst_case_form
+from compiler.counterpart import Extractor, NotAffine, RobustRow, worst_case_form
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
 from compiler.lower import Part, lower
@@ -26,7 +26,7 @@ from compiler.problem import CompiledModel
 from compiler.result import Result
 from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
-from compiler.symbols import Symbol
+from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import error
 
 
@@ -37,11 +37,12 @@ class RobustModel:
     def __init__(self, model: ir.Model, shapes: Shapes, bindings: Bindings,
                  sets: dict[Symbol, UncertaintySet], robust: dict[str, set[Symbol]],
                  exact: dict[str, ExactForm], backend: str, notes: list[str],
-                 blocker: Any = None):
+                 blocker: Any = None, extractor: Extractor | None = None):
         self.model, self.shapes, self.bindings = model, shapes, bindings
         self.sets, self.robust, self.exact = sets, robust, exact
         self.backend, self.notes = backend, notes
         self.blocker = blocker  # why the counterpart path is unavailable, if it is
+        self.extractor = extractor  # the backend check's, with its variables and results
         self.counterpart_available = blocker is None
         self.rows: list[RobustRow] = []
         self.instances: dict[str, list[Instance]] = {}
@@ -55,11 +56,15 @@ class RobustModel:
     # ---- the explicit counterpart ----
 
     def _build_counterpart(self) -> CompiledModel:
+        reused = self.extractor
+        variables = ({s: v for s, v in reused.ev.variables.items()
+                      if s.kind is SymbolKind.VARIABLE} if reused is not None else None)
         lowered = lower(self.model, self.shapes, self.bindings, self.exact,
-                        skip=set(self.robust), with_objective=False)
+                        skip=set(self.robust), with_objective=False,
+                        variables=variables)  # type: ignore[arg-type]
         if lowered.evaluator is None:  # lower always sets it
             raise RuntimeError("no evaluator")
-        extractor = Extractor(lowered.evaluator, self.model)
+        extractor = reused or Extractor(lowered.evaluator, self.model)
         objective = self.model.objective
         sign = 1.0 if objective.sense is ir.Sense.MINIMIZE else -1.0
         total, aux, matrices = worst_case_form(extractor.extract(objective.expr), (), (),
@@ -80,7 +85,8 @@ class RobustModel:
                 worst, aux, matrices = worst_case_form(gap, index, shape, self.sets, 1.0,
                                                        extractor)
                 extra += aux
-                self.rows.append(RobustRow(con.name, matrices, 1.0))
+                label = con.name if len(con.condition.ops) == 1 else f"{con.name} (part {k + 1})"
+                self.rows.append(RobustRow(label, matrices, 1.0))
                 parts.append(_robust_part(worst, op, extractor, lhs, rhs, index, shape))
             lowered.parts[con.name] = parts
         lowered.extra += extra
@@ -107,10 +113,15 @@ class RobustModel:
                         bilinear=_inner(adversary_vars, adversary_first=maximize))
         self.instances["objective"] = list(objective_instances.values())
         decisions = dict(lowered.variables)
+        extractor = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets),
+                              self.model)
+        affine = self._affine_objective(extractor, objective_instances, maximize)
+        if affine is not None:
+            lowered.objective = affine
         extra: list[Any] = [c for i in objective_instances.values() for c in i.constraints]
         for con in self.model.constraints:
             if con.name in self.robust and isinstance(con.condition, ir.Comparison):
-                lowered.parts[con.name] = self._robust_dsp(con, decisions, lets)
+                lowered.parts[con.name] = self._robust_dsp(con, decisions, lets, extractor)
         lowered.extra += extra
         sense = self.model.objective.sense
         constraints = lowered.constraints()
@@ -133,6 +144,21 @@ class RobustModel:
             problem = cp.Problem(goal(lowered.objective), constraints)
         return CompiledModel(self.model, self.shapes, self.bindings, lowered, problem,
                              list(self.notes) + list(lowered.notes))
+
+    def _affine_objective(self, extractor: Extractor, instances: dict[Symbol, Instance],
+                          maximize: bool) -> Any:
+        """An objective affine in the adversary as b(x) + sum_u inner(a_u(x), u): the one
+        bilinear form DSP parses in every spelling (`u * w`, `-(w @ u)`, `t * sum(w)`)."""
+        try:
+            lin = extractor.extract(self.model.objective.expr)
+        except NotAffine:
+            return None
+        total = lin.const
+        for u, coef in lin.coef.items():
+            a = _vector(coef)
+            v = _vector(instances[u].expression)
+            total = total + (dsp.inner(v, a) if maximize else dsp.inner(a, v))
+        return total
 
     def _not_saddle(self, instances: dict[Symbol, Instance]) -> Exception:
         objective = self.model.objective
@@ -170,50 +196,82 @@ class RobustModel:
         return self.sets[u].instance(make, block_rows)
 
     def _robust_dsp(self, con: ir.Constraint, decisions: dict[Symbol, Any],
-                    lets: dict[Symbol, ir.LetDef]) -> list[Part]:
-        """Each element of each part: its own local copy of the uncertain quantities."""
+                    lets: dict[Symbol, ir.LetDef], extractor: Extractor) -> list[Part]:
+        """Each element of each part: its own local copy of the uncertain quantities.
+
+        An affine part g = b(x) + A(x) u (from the counterpart's extractor) becomes, row by
+        row, saddle_max(b_i + inner(A_i, u_i)) <= 0: the sign stays in the coefficients.
+        Other parts are lowered directly, oriented so the uncertain side is not negated.
+        """
         index = self.shapes.constraints[con.name]
         shape = self.bindings_shape(index)
         count = int(np.prod(shape)) if shape else 1
-        parts = []
         condition = con.condition
         if not isinstance(condition, ir.Comparison):
             return []
-        uncertain = self.robust[con.name]
+        parts = []
         for k, op in enumerate(condition.ops):
             lhs, rhs = condition.terms[k], condition.terms[k + 1]
-            # Keep the uncertain side positive (DSP cannot negate a bilinear term): for
-            # lhs <= rhs, max_u (lhs - rhs) <= 0, or min_u (rhs - lhs) >= 0 when only the
-            # right side is uncertain; the mirror image for >=.
-            extractor = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets),
-                                  self.model)
-            right_only = not extractor.uncertain_in(lhs)
-            first, second = (rhs, lhs) if right_only else (lhs, rhs)
-            upper = (op is ir.Relation.LE) != right_only  # saddle_max(first - second) <= 0
+            high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
+            label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
+            try:
+                gap = _difference(extractor, high, low, index)
+            except NotAffine:
+                parts.append(self._robust_direct(con, label, lhs, op, rhs, decisions, lets,
+                                                 index, shape, count))
+                continue
+            const = tensor.reshape(tensor.broadcast(gap.const, index, index, shape),
+                                   (count,)) if shape else gap.const
+            matrices = {u: tensor.reshape(tensor.broadcast(
+                k_, index + (extractor.axis(u),), index + (extractor.axis(u),),
+                tuple(shape) + (extractor.size(u),)), (count, extractor.size(u)))
+                for u, k_ in gap.coef.items()}
             extremes = []
             for row in range(count):
-                local = {u: self._instance(u, dsp.LocalVariable) for u in uncertain}
-                self.instances.setdefault(con.name, []).extend(local.values())
-                ev = Evaluator(self.shapes, self.bindings,
-                               {**decisions, **{u: i.expression for u, i in local.items()}},
-                               lets)
-                # saddle_max: the adversary maximizes, the decision side goes first;
-                # saddle_min: the adversary minimizes and goes first.
-                ev.bilinear = _inner({i.primitive for i in local.values()},
-                                     adversary_first=not upper)
-                gap = (tensor.broadcast(ev(first), ev.index(first), index, shape)
-                       - tensor.broadcast(ev(second), ev.index(second), index, shape))
-                element = gap[np.unravel_index(row, shape)] if shape else gap
+                local = {u: self._instance(u, dsp.LocalVariable) for u in matrices}
+                self.instances.setdefault(label, []).extend(local.values())
+                element = const[row] if shape else const
+                for u, matrix in matrices.items():
+                    element = element + dsp.inner(_vector(matrix[row]),
+                                                  _vector(local[u].expression))
                 rows = [c for i in local.values() for c in i.constraints]
-                extremum = dsp.saddle_max if upper else dsp.saddle_min
-                extremes.append(extremum(element, rows))
+                extremes.append(dsp.saddle_max(element, rows))
             stacked = cp.hstack(extremes)
-            worst = cp.reshape(stacked, shape, order="C") if shape else stacked[0]
-            if upper:
-                parts.append(Part(worst, ir.Relation.LE, 0.0, worst <= 0))
-            else:
-                parts.append(Part(worst, ir.Relation.GE, 0.0, worst >= 0))
+            worst = cp.reshape(stacked, (count,), order="C")
+            parts.append(_robust_part(worst, op, extractor, lhs, rhs, index, shape))
         return parts
+
+    def _robust_direct(self, con: ir.Constraint, label: str, lhs: ir.Expr, op: ir.Relation,
+                       rhs: ir.Expr, decisions: dict[Symbol, Any],
+                       lets: dict[Symbol, ir.LetDef], index: tuple[Symbol, ...],
+                       shape: tuple[int, ...], count: int) -> Part:
+        """A part that is not affine in the uncertain quantities, lowered as written."""
+        uncertain = self.robust[con.name]
+        probe = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets), self.model)
+        right_only = not probe.uncertain_in(lhs)
+        first, second = (rhs, lhs) if right_only else (lhs, rhs)
+        upper = (op is ir.Relation.LE) != right_only  # saddle_max(first - second) <= 0
+        extremes = []
+        for row in range(count):
+            local = {u: self._instance(u, dsp.LocalVariable) for u in uncertain}
+            self.instances.setdefault(label, []).extend(local.values())
+            ev = Evaluator(self.shapes, self.bindings,
+                           {**decisions, **{u: i.expression for u, i in local.items()}}, lets)
+            # saddle_max: the adversary maximizes, the decision side goes first;
+            # saddle_min: the adversary minimizes and goes first.
+            ev.bilinear = _inner({i.primitive for i in local.values()},
+                                 adversary_first=not upper)
+            gap = (tensor.broadcast(ev(first), ev.index(first), index, shape)
+                   - tensor.broadcast(ev(second), ev.index(second), index, shape))
+            element = gap[np.unravel_index(row, shape)] if shape else gap
+            rows = [c for i in local.values() for c in i.constraints]
+            extremum = dsp.saddle_max if upper else dsp.saddle_min
+            extremes.append(extremum(element, rows))
+        stacked = cp.hstack(extremes)
+        worst = cp.reshape(stacked, shape, order="C") if shape else stacked[0]
+        if upper:
+            return Part(worst, ir.Relation.LE, 0.0, worst <= 0)
+        return Part(worst, ir.Relation.GE, 0.0, worst >= 0)
 
     # ---- solving and reporting ----
 
@@ -269,22 +327,28 @@ class RobustModel:
                 f"{problem.status} too: the trouble is not the uncertainty")
 
     def _worst_case(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        collected: dict[tuple[str, Symbol], list[np.ndarray]] = {}
         if self.backend == "counterpart":
             for row in self.rows:
                 for u, matrix in row.coef.items():
                     a = np.atleast_2d(np.asarray(matrix.value, dtype=float)) * row.sign
-                    values = np.array([self.sets[u].argmax(a_i) for a_i in a])
-                    self._put(out, row.name, u, values)
-            return out
-        for name, instances in self.instances.items():
-            for instance in instances:
-                value = instance.expression.value
-                if value is not None:
-                    self._put(out, name, instance.symbol, np.asarray(value).reshape(1, -1))
+                    collected.setdefault((row.name, u), []).extend(
+                        self.sets[u].argmax(a_i) for a_i in a)
+        else:
+            for name, instances in self.instances.items():
+                for instance in instances:
+                    value = instance.expression.value
+                    if value is not None:
+                        collected.setdefault((name, instance.symbol), []).append(
+                            np.asarray(value, dtype=float).reshape(-1))
+        out: dict[str, Any] = {}
+        for (name, u), values in collected.items():
+            self._put(out, name, u, np.array(values))
         return out
 
     def _put(self, out: dict[str, Any], name: str, u: Symbol, values: np.ndarray) -> None:
+        """One row per element of the objective or constraint: a Series for one, else a
+        DataFrame (rows: the constraint's elements in order; columns: u's labels)."""
         labels = self.bindings.labels_of(u.index[0]) if len(u.index) == 1 else None
         entry = out.setdefault(name, {})
         if values.shape[0] == 1:
@@ -292,10 +356,7 @@ class RobustModel:
             entry[u.name] = (pd.Series(flat, index=labels) if labels is not None
                              else float(flat[0]) if flat.size == 1 else flat.tolist())
         else:
-            previous = entry.get(u.name)
-            rows = list(previous.values) if isinstance(previous, pd.DataFrame) else []
-            frame = pd.DataFrame(rows + list(values), columns=labels)
-            entry[u.name] = frame
+            entry[u.name] = pd.DataFrame(values, columns=labels)
 
     def verify(self, solver: str | None = None) -> dict[str, Any]:
         """Solve with both paths (where both exist) and report the difference."""
@@ -312,6 +373,14 @@ class RobustModel:
                                else None),
                 "statuses": {self.backend: mine.status, other: theirs.status},
                 "seconds": time.perf_counter() - started}
+
+
+def _vector(value: Any) -> Any:
+    """A value as a flat vector (C order), as dsp.inner takes it."""
+    if tensor.is_expr(value):
+        return cp.reshape(value, (int(np.prod(value.shape)) if value.shape else 1,),
+                          order="C")
+    return np.asarray(value, dtype=float).reshape(-1)
 
 
 def _inner(adversary: set[cp.Variable], adversary_first: bool) -> Any:

@@ -25,6 +25,7 @@ from typing import Any
 
 import cvxpy as cp
 import numpy as np
+from scipy import linalg
 
 from compiler import ir, tensor
 from compiler.evaluate import Evaluator
@@ -300,6 +301,18 @@ def _ellipsoid(args: _Args) -> dict[str, Any]:
     if kind == "shape":
         return {"center": center, "radius": radius, "L": matrix}
     symmetric = (matrix + matrix.T) / 2
+    try:
+        # Cholesky first: it proves definiteness, and its triangular factor keeps the
+        # solver's matrices half as dense as an eigenvector factor (fewer iterations too).
+        factor = np.linalg.cholesky(symmetric)
+    except np.linalg.LinAlgError:
+        factor = None
+    if factor is not None:
+        if kind == "covariance":
+            return {"center": center, "radius": radius, "L": factor}
+        # P = R R' gives P^-1 = R'^-1 R^-1, so L = R'^-1 (upper triangular)
+        inverse = linalg.solve_triangular(factor, np.eye(len(factor)), lower=True)
+        return {"center": center, "radius": radius, "L": inverse.T}
     values, vectors = np.linalg.eigh(symmetric)
     scale = max(1.0, float(np.abs(values).max()))
     if values.min() < -1e-9 * scale:
