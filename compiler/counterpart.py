@@ -23,6 +23,7 @@ import numpy as np
 
 from compiler import ir, tensor
 from compiler.evaluate import Evaluator
+from compiler.lower import Part
 from compiler.shapes import contraction
 from compiler.symbols import Symbol, SymbolKind
 from dsl.source import synthetic_span
@@ -242,3 +243,30 @@ def worst_case_form(lin: Lin, index: Index, shape: tuple[int, ...], sets: dict[S
         aux += rows_aux
         matrices[u] = matrix
     return total, aux, matrices
+
+
+def difference(extractor: Extractor, high: ir.Expr, low: ir.Expr,
+                index: tuple[Symbol, ...]) -> Any:
+    """high - low as one affine form over the constraint's index."""
+    a, b = extractor._move(extractor.extract(high), index), \
+        extractor._move(extractor.extract(low), index)
+    coef = dict(a.coef)
+    for u, k in b.coef.items():
+        coef[u] = coef[u] - k if u in coef else -k
+    return Lin(index, a.const - b.const, coef)
+
+
+def robust_part(worst: Any, op: ir.Relation, extractor: Extractor, lhs: ir.Expr,
+                 rhs: ir.Expr, index: tuple[Symbol, ...], shape: tuple[int, ...]) -> Part:
+    """Report a robust row like any constraint: its value is the worst-case left side when
+    the right side is certain."""
+    worst = cp.reshape(worst, shape, order="C") if shape else worst[0]
+    constraint = worst <= 0
+    certain = rhs if op is ir.Relation.LE else lhs
+    if not extractor.uncertain_in(certain):
+        value = tensor.broadcast(extractor.ev(certain), extractor.ev.index(certain), index,
+                                 shape)
+        if op is ir.Relation.LE:
+            return Part(worst + value, ir.Relation.LE, value, constraint)
+        return Part(value - worst, ir.Relation.GE, value, constraint)
+    return Part(worst, ir.Relation.LE, 0.0, constraint)

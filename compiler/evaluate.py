@@ -19,7 +19,7 @@ from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.bind import Bindings
+    from compiler.bindings import Bindings
 
 Value = Any
 

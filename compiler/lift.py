@@ -22,7 +22,7 @@ import cvxpy as cp
 import numpy as np
 
 from compiler import ir, tensor
-from compiler.bind import Bindings
+from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.shapes import Shapes, contraction
 from compiler.symbols import Symbol, SymbolKind

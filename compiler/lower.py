@@ -15,7 +15,7 @@ import cvxpy as cp
 import numpy as np
 
 from compiler import ir, tensor
-from compiler.bind import Bindings
+from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
 from compiler.shapes import Shapes
@@ -190,3 +190,21 @@ def lower(model: ir.Model, shapes: Shapes, bindings: Bindings,
     """
     return _Lowerer(model, shapes, bindings, exact, adversary, skip, with_objective,
                     bilinear, variables).run()
+
+
+def comparison_rows(ev: Evaluator, condition: Any, shapes: Shapes,
+                    bindings: Bindings) -> list[cp.Constraint]:
+    """The cvxpy rows of a comparison over the union of its terms' index sets."""
+    if not isinstance(condition, ir.Comparison):
+        return []
+    index: tuple[Symbol, ...] = ()
+    for term in condition.terms:
+        index = index + tuple(s for s in ev.index(term) if s not in index)
+    shape = tuple(bindings.size(s) for s in index)
+    terms = [tensor.broadcast(ev(t), ev.index(t), index, shape) for t in condition.terms]
+    rows = []
+    for k, op in enumerate(condition.ops):
+        lhs, rhs = terms[k], terms[k + 1]
+        rows.append(lhs <= rhs if op is ir.Relation.LE else lhs >= rhs
+                    if op is ir.Relation.GE else lhs == rhs)
+    return rows

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from compiler import ir, tensor
-from compiler.bind import Bindings
+from compiler.bindings import Bindings
 from compiler.lower import Lowered
 from compiler.result import ConstraintReport, Labelled, Result
 from compiler.shapes import Shapes

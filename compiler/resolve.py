@@ -12,13 +12,13 @@ import difflib
 import re
 
 from compiler import ir
+from compiler.resolve_expr import DATA_KINDS, ExprResolver
 from compiler.signatures import SIGNATURES, Context
 from compiler.symbols import Symbol, SymbolKind
 from dsl import ast
 from dsl.errors import Diagnostics, SpecError, error
 from dsl.source import Span
 
-DATA_KINDS = {SymbolKind.SET, SymbolKind.PARAM, SymbolKind.SERIES, SymbolKind.SCENARIOS}
 FLAGS_FOR = {
     SymbolKind.VARIABLE: {"integer", "binary", "nonneg", "nonpos", "psd", "symmetric"},
     SymbolKind.UNCERTAIN: {"nonneg", "nonpos", "psd", "symmetric"},
@@ -109,7 +109,7 @@ class _Resolver:
 
     def expr(self, node: ast.Expr, context: Context, allowed: set[SymbolKind] | None = None
              ) -> ir.Expr:
-        return _ExprResolver(self, context, allowed).visit(node)
+        return ExprResolver(self, context, allowed).visit(node)
 
     def data_expr(self, node: ast.Expr) -> ir.Expr:
         return self.expr(node, Context.DATA, DATA_KINDS)
@@ -318,111 +318,6 @@ class _Resolver:
                         _word_span(decl, on.name), "rebalance on the time set, e.g. "
                         "`rebalance every month on day`")
         return ir.Rebalance(every=decl.every, count=decl.count, on=on, span=decl.span)
-
-
-class _ExprResolver:
-    """Resolves one expression tree in a context (which calls and which kinds of names)."""
-
-    def __init__(self, owner: _Resolver, context: Context, allowed: set[SymbolKind] | None):
-        self.owner, self.context, self.allowed = owner, context, allowed
-
-    def visit(self, node: ast.Expr) -> ir.Expr:
-        method = getattr(self, f"visit_{type(node).__name__}")
-        result: ir.Expr = method(node)
-        return result
-
-    def visit_Number(self, node: ast.Number) -> ir.Expr:
-        return ir.Const(value=float(node.value), span=node.span)
-
-    def visit_Quantity(self, node: ast.Quantity) -> ir.Expr:
-        return ir.Const(value=float(node.value) * ast.UNIT_SCALE[node.unit], unit=node.unit,
-                        span=node.span)
-
-    def visit_String(self, node: ast.String) -> ir.Expr:
-        return ir.Str(value=node.value, span=node.span)
-
-    def visit_Name(self, node: ast.Name) -> ir.Expr:
-        try:
-            symbol = self.owner.lookup(node.name, node.span)
-        except SpecError as exc:
-            # Report every undefined name at once: keep going with a stand-in symbol; the
-            # collected diagnostics stop the pipeline before any later pass sees it.
-            self.owner.diags.extend(exc)
-            return ir.Ref(symbol=Symbol(node.name, SymbolKind.PARAM, node.span), span=node.span)
-        if self.allowed is not None and symbol.kind not in self.allowed:
-            if self.context is Context.DATA or self.allowed == DATA_KINDS:
-                raise error("E209", f"{symbol.kind.value} '{node.name}' in data", node.span,
-                            "data (sets, params, scenarios, bounds) is fixed before the solve; "
-                            "move this expression into a `let`, the objective or a constraint")
-            raise error("E210", f"the set of an uncertain quantity mentions the "
-                        f"{symbol.kind.value} '{node.name}'", node.span,
-                        "an uncertainty set may use only its own uncertain quantity, params "
-                        "and sets; put conditions that involve decisions in `subject to`")
-        return ir.Ref(symbol=symbol, span=node.span)
-
-    def visit_Call(self, node: ast.Call) -> ir.Expr:
-        signature = SIGNATURES.get(node.func)
-        if signature is None:
-            close = difflib.get_close_matches(node.func, list(SIGNATURES), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "see the builtin list in the docs."
-            raise error("E207", f"unknown function '{node.func}'", node.func_span, hint)
-        allowed_here = {self.context, Context.MATH} if self.context is Context.DATA else {
-            self.context, Context.MATH}
-        if signature.context not in allowed_here and not (
-                signature.context is Context.DATA and self.context is Context.SAMPLER):
-            raise error("E208", f"'{node.func}' belongs in {signature.context.value}",
-                        node.func_span, f"use {node.func}(...) only in "
-                        f"{signature.context.value}")
-        count = len(node.args)
-        if count < signature.min_args or (signature.max_args is not None
-                                          and count > signature.max_args):
-            expected = (f"{signature.min_args}" if signature.min_args == signature.max_args
-                        else f"{signature.min_args} to {signature.max_args}")
-            raise error("E208", f"'{node.func}' takes {expected} positional arguments, not "
-                        f"{count}", node.span, f"call it as {signature.doc or node.func + '(x)'}")
-        kwargs: list[tuple[str, ir.Expr]] = []
-        for keyword in node.kwargs:
-            if any(keyword.name == seen for seen, _ in kwargs):
-                raise error("E208", f"'{keyword.name}' is given twice", keyword.span,
-                            f"give each argument of '{node.func}' once")
-            if keyword.name not in signature.keywords:
-                known = ", ".join(sorted(signature.keywords)) or "none"
-                raise error("E208", f"'{node.func}' has no argument '{keyword.name}'",
-                            keyword.span, f"its keyword arguments are: {known}")
-            if keyword.name == "over" and isinstance(keyword.value, ast.Name):
-                value: ir.Expr = self.visit(keyword.value)
-            elif keyword.name in signature.word_keywords and isinstance(keyword.value, ast.Name) \
-                    and keyword.value.name not in self.owner.symbols:
-                value = ir.Word(word=keyword.value.name, span=keyword.value.span)
-            else:
-                value = self.visit(keyword.value)
-            kwargs.append((keyword.name, value))
-        args_context = self
-        if signature.context is Context.SAMPLER or signature.context is Context.UNCERTAINTY:
-            args_context = _ExprResolver(self.owner, Context.MATH, self.allowed)
-        return ir.Call(func=node.func, args=tuple(args_context.visit(a) for a in node.args),
-                       kwargs=tuple(kwargs), span=node.span, func_span=node.func_span)
-
-    def visit_Attribute(self, node: ast.Attribute) -> ir.Expr:
-        return ir.Attr(base=self.visit(node.base), name=node.name, span=node.span)
-
-    def visit_Index(self, node: ast.Index) -> ir.Expr:
-        return ir.Select(base=self.visit(node.base), labels=tuple(self.visit(x)
-                                                                  for x in node.labels),
-                         span=node.span)
-
-    def visit_BinOp(self, node: ast.BinOp) -> ir.Expr:
-        return ir.BinOp(op=node.op, left=self.visit(node.left), right=self.visit(node.right),
-                        span=node.span)
-
-    def visit_Neg(self, node: ast.Neg) -> ir.Expr:
-        return ir.Neg(operand=self.visit(node.operand), span=node.span)
-
-    def visit_ListLit(self, node: ast.ListLit) -> ir.Expr:
-        return ir.ListLit(items=tuple(self.visit(i) for i in node.items), span=node.span)
-
-    def visit_Range(self, node: ast.Range) -> ir.Expr:
-        return ir.Range(start=self.visit(node.start), stop=self.visit(node.stop), span=node.span)
 
 
 def resolve(model: ast.Model) -> ir.Model:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler import ir
-from compiler.bind import Bindings
+from compiler.bindings import Bindings
 from compiler.counterpart import Extractor, NotAffine
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms

@@ -17,11 +17,18 @@ import numpy as np
 import pandas as pd
 
 from compiler import ir, tensor
-from compiler.bind import Bindings
-from compiler.counterpart import Extractor, NotAffine, RobustRow, worst_case_form
+from compiler.bindings import Bindings
+from compiler.counterpart import (
+    Extractor,
+    NotAffine,
+    RobustRow,
+    difference,
+    robust_part,
+    worst_case_form,
+)
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
-from compiler.lower import Part, lower
+from compiler.lower import Part, comparison_rows, lower
 from compiler.problem import CompiledModel
 from compiler.result import Result
 from compiler.sets import Instance, UncertaintySet
@@ -81,13 +88,13 @@ class RobustModel:
             for k, op in enumerate(con.condition.ops):
                 lhs, rhs = con.condition.terms[k], con.condition.terms[k + 1]
                 high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
-                gap = _difference(extractor, high, low, index)
+                gap = difference(extractor, high, low, index)
                 worst, aux, matrices = worst_case_form(gap, index, shape, self.sets, 1.0,
                                                        extractor)
                 extra += aux
                 label = con.name if len(con.condition.ops) == 1 else f"{con.name} (part {k + 1})"
                 self.rows.append(RobustRow(label, matrices, 1.0))
-                parts.append(_robust_part(worst, op, extractor, lhs, rhs, index, shape))
+                parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
             lowered.parts[con.name] = parts
         lowered.extra += extra
         sense = cp.Minimize if objective.sense is ir.Sense.MINIMIZE else cp.Maximize
@@ -190,7 +197,7 @@ class RobustModel:
             if "nonneg" in definition.flags:
                 rows.append(expression >= 0)
             for con in definition.constraints:
-                rows += _comparison_rows(ev, con.condition, self.shapes, self.bindings)
+                rows += comparison_rows(ev, con.condition, self.shapes, self.bindings)
             return rows
 
         return self.sets[u].instance(make, block_rows)
@@ -215,7 +222,7 @@ class RobustModel:
             high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
             label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
             try:
-                gap = _difference(extractor, high, low, index)
+                gap = difference(extractor, high, low, index)
             except NotAffine:
                 parts.append(self._robust_direct(con, label, lhs, op, rhs, decisions, lets,
                                                  index, shape, count))
@@ -238,7 +245,7 @@ class RobustModel:
                 extremes.append(dsp.saddle_max(element, rows))
             stacked = cp.hstack(extremes)
             worst = cp.reshape(stacked, (count,), order="C")
-            parts.append(_robust_part(worst, op, extractor, lhs, rhs, index, shape))
+            parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
         return parts
 
     def _robust_direct(self, con: ir.Constraint, label: str, lhs: ir.Expr, op: ir.Relation,
@@ -391,49 +398,3 @@ def _inner(adversary: set[cp.Variable], adversary_first: bool) -> Any:
             a, b = b, a
         return dsp.inner(a, b)
     return inner
-
-
-def _difference(extractor: Extractor, high: ir.Expr, low: ir.Expr,
-                index: tuple[Symbol, ...]) -> Any:
-    """high - low as one affine form over the constraint's index."""
-    from compiler.counterpart import Lin
-
-    a, b = extractor._move(extractor.extract(high), index), \
-        extractor._move(extractor.extract(low), index)
-    coef = dict(a.coef)
-    for u, k in b.coef.items():
-        coef[u] = coef[u] - k if u in coef else -k
-    return Lin(index, a.const - b.const, coef)
-
-
-def _robust_part(worst: Any, op: ir.Relation, extractor: Extractor, lhs: ir.Expr,
-                 rhs: ir.Expr, index: tuple[Symbol, ...], shape: tuple[int, ...]) -> Part:
-    """Report a robust row like any constraint: its value is the worst-case left side when
-    the right side is certain."""
-    worst = cp.reshape(worst, shape, order="C") if shape else worst[0]
-    constraint = worst <= 0
-    certain = rhs if op is ir.Relation.LE else lhs
-    if not extractor.uncertain_in(certain):
-        value = tensor.broadcast(extractor.ev(certain), extractor.ev.index(certain), index,
-                                 shape)
-        if op is ir.Relation.LE:
-            return Part(worst + value, ir.Relation.LE, value, constraint)
-        return Part(value - worst, ir.Relation.GE, value, constraint)
-    return Part(worst, ir.Relation.LE, 0.0, constraint)
-
-
-def _comparison_rows(ev: Evaluator, condition: Any, shapes: Shapes,
-                     bindings: Bindings) -> list[cp.Constraint]:
-    if not isinstance(condition, ir.Comparison):
-        return []
-    index: tuple[Symbol, ...] = ()
-    for term in condition.terms:
-        index = index + tuple(s for s in ev.index(term) if s not in index)
-    shape = tuple(bindings.size(s) for s in index)
-    terms = [tensor.broadcast(ev(t), ev.index(t), index, shape) for t in condition.terms]
-    rows = []
-    for k, op in enumerate(condition.ops):
-        lhs, rhs = terms[k], terms[k + 1]
-        rows.append(lhs <= rhs if op is ir.Relation.LE else lhs >= rhs
-                    if op is ir.Relation.GE else lhs == rhs)
-    return rows

@@ -13,7 +13,8 @@ from saddle_testing import first_error
 
 from compiler import compile_model, load
 from compiler.cli import main
-from compiler.rolling import Every, RollingModel, windows
+from compiler.rolling import RollingModel
+from compiler.windows import Every, windows
 from dsl.source import synthetic_span
 
 ROOT = Path(__file__).resolve().parents[2]
