@@ -26,6 +26,7 @@ from compiler.counterpart import (
     robust_part,
     worst_case_form,
 )
+from compiler.discipline import check_discipline
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
 from compiler.lower import Part, comparison_rows, lower
@@ -53,8 +54,19 @@ class RobustModel:
         self.counterpart_available = blocker is None
         self.rows: list[RobustRow] = []
         self.instances: dict[str, list[Instance]] = {}
+        self._check_nominal()
         builder = self._build_counterpart if backend == "counterpart" else self._build_dsp
         self.compiled: CompiledModel = builder()
+
+    def _check_nominal(self) -> None:
+        """The decisions' side must be convex on its own: check the nominal problem (each
+        uncertain quantity at its set's center) with located errors (E401, E402)."""
+        centers = {u: s.center() for u, s in self.sets.items()}
+        if any(c is None for c in centers.values()):
+            return  # a set written as constraints has no center; DSP checks the whole
+        nominal = lower(self.model, self.shapes, self.bindings, self.exact,
+                        adversary=centers, skip=set(self.robust))
+        check_discipline(self.model, nominal)
 
     @property
     def problem(self) -> cp.Problem:

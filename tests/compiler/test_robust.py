@@ -772,3 +772,27 @@ def test_verify_on_a_block_set_says_it_cannot_check() -> None:
     assert isinstance(model, RobustModel)
     assert model.verify()["checked"] is False
 
+
+
+def test_a_robust_model_with_a_convex_certain_part_in_maximize_is_a_located_error():
+    """Found by a solve fuzz: the decisions' side is checked like any model (E401), so the
+    wrong curvature never reaches cvxpy as a DCPError."""
+    from dsl import SpecError
+
+    text = ROBUST_MEAN_NEGATIVE_GAMMA
+    with pytest.raises(SpecError) as info:
+        compile_model(loads(text))
+    assert info.value.codes == ["E401"]
+
+
+ROBUST_MEAN_NEGATIVE_GAMMA = """model m "convex in a maximize"
+set asset = ["a", "b"]
+set asset2 = asset
+param mu[asset] = [0.05, 0.07]
+param cov[asset, asset2] = [[0.04, 0.01], [0.01, 0.09]]
+uncertain m[asset] in ellipsoid(mu, covariance = cov, radius = 0.5)
+variable w[asset] >= 0
+maximize utility: w @ m + quad_form(w, cov)
+subject to
+    budget: sum(w) == 1
+"""
