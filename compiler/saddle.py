@@ -65,7 +65,7 @@ class RobustModel:
         if any(c is None for c in centers.values()):
             return  # a set written as constraints has no center; DSP checks the whole
         nominal = lower(self.model, self.shapes, self.bindings, self.exact,
-                        adversary=centers, skip=set(self.robust))
+                        adversary=centers)
         check_discipline(self.model, nominal)
 
     @property

@@ -796,3 +796,15 @@ maximize utility: w @ m + quad_form(w, cov)
 subject to
     budget: sum(w) == 1
 """
+
+
+def test_a_robust_constraint_with_a_concave_certain_part_is_a_located_error():
+    from dsl import SpecError
+
+    text = ('model m "concave part"\nset asset = ["a", "b"]\nparam c[asset] = [1, 2]\n'
+            "uncertain u[asset] in box(c - 0.1, c + 0.1)\nvariable w[asset] >= 0 <= 1\n"
+            "maximize size: sum(w)\nsubject to\n    risk: u @ w - norm2(w) <= 1\n")
+    for backend in ("counterpart", "dsp"):
+        with pytest.raises(SpecError) as info:
+            compile_model(loads(text), backend=backend)
+        assert info.value.codes == ["E402"], backend
