@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import cvxpy as cp
-import dsp
 import numpy as np
 from scipy import stats
 
@@ -49,14 +48,14 @@ def _batch(ev: Evaluator, node: ir.Call) -> Symbol | None:
 
 def _sum(ev: Evaluator, node: ir.Call) -> Value:
     arg = node.args[0]
-    if ev.bilinear is not None and node.kwarg("over") is None and isinstance(arg, ir.BinOp) \
+    if ev.saddle is not None and node.kwarg("over") is None and isinstance(arg, ir.BinOp) \
             and arg.op is ir.BinOperator.MUL:
         out = ev.index(arg)
         a, b = ev.aligned(arg.left, out), ev.aligned(arg.right, out)
         if all(tensor.is_expr(v) and not v.is_constant() for v in (a, b)):
             shape = ev.sizes(out)  # sum(x * y) of a decision and an adversary: an inner product
-            return ev.bilinear(_flat(tensor.broadcast(a, out, out, shape)),
-                               _flat(tensor.broadcast(b, out, out, shape)))
+            return ev.saddle.inner(_flat(tensor.broadcast(a, out, out, shape)),
+                                   _flat(tensor.broadcast(b, out, out, shape)))
     value = ev(node.args[0])
     batch = _batch(ev, node)
     if batch is not None:
@@ -206,14 +205,14 @@ def _log_sum_exp(ev: Evaluator, node: ir.Call) -> Value:
     weights = tensor.broadcast(ev(weights_node), ev.index(weights_node), index, ev.sizes(index))
     if tensor.is_expr(weights) and not weights.is_constant():
         if tensor.is_expr(x) and not x.is_constant():
-            if ev.bilinear is None:
+            if ev.saddle is None:
                 raise error("E412", "log_sum_exp with decisions in both the exponents and "
                             "the weights", node.span,
                             "this is a saddle term (convex in the exponents, concave in the "
                             "weights): make the exponents' variable uncertain, so the "
                             "saddle-point backend can take it")
             # log sum w exp(x): convex in x, concave in w >= 0 (the robust bond objective)
-            return dsp.weighted_log_sum_exp(_flat(x), _flat(weights))
+            return ev.saddle.weighted_log_sum_exp(_flat(x), _flat(weights))
         # log(sum(w * exp(x))) with data x is the log of an affine function: concave in w.
         return cp.log(cp.sum(cp.multiply(_flat(weights), np.exp(_flat(np.asarray(x))))))
     weights = np.asarray(weights.value if tensor.is_expr(weights) else weights, dtype=float)

@@ -97,6 +97,12 @@ class Extractor:
                 for u, k in lin.coef.items()}
         return Lin(out, tensor.align(lin.const, lin.index, out), coef)
 
+    def _affine_only(self, node: ir.Expr, factor: Any, lin: Lin) -> None:
+        """A coefficient of u must stay affine in the decisions: decision * decision is not."""
+        if _varies(factor) and any(_varies(k) for k in lin.coef.values()):
+            raise NotAffine(node, "the uncertain quantity's coefficient would be a product of "
+                            "decisions")
+
     def _scale(self, lin: Lin, factor: Any, factor_index: Index, out: Index) -> Lin:
         lin = self._move(lin, out)
         const = tensor.multiply(tensor.align(factor, factor_index, out), lin.const)
@@ -137,8 +143,9 @@ class Extractor:
             raise NotAffine(node, "a product of two uncertain expressions is not affine")
         if op is ir.BinOperator.MUL:
             certain, lin_node = (node.right, node.left) if left_u else (node.left, node.right)
-            return self._scale(self.extract(lin_node), self.ev(certain),
-                               self.ev.index(certain), out)
+            factor, lin = self.ev(certain), self.extract(lin_node)
+            self._affine_only(node, factor, lin)
+            return self._scale(lin, factor, self.ev.index(certain), out)
         if op is ir.BinOperator.DIV and not right_u:
             divisor = self.ev.constant(node.right, "a divisor")
             return self._scale(self.extract(node.left), 1.0 / divisor,
@@ -153,6 +160,7 @@ class Extractor:
         out = self.ev.index(node)
         if uncertain_left:
             lin, other, oi = self.extract(node.left), self.ev(node.right), ri
+            self._affine_only(node, other, lin)
             const = tensor.contract(lin.const, li, other, oi, pairs)
             coef = {}
             for u, k in lin.coef.items():
@@ -163,6 +171,7 @@ class Extractor:
                 coef[u] = tensor.align(raw, kept, out + (s,))
             return Lin(out, const, coef)
         other, lin = self.ev(node.left), self.extract(node.right)
+        self._affine_only(node, other, lin)
         const = tensor.contract(other, li, lin.const, ri, pairs)
         coef = {u: tensor.contract(other, li, k, ri + (self.axis(u),), pairs)
                 for u, k in lin.coef.items()}
@@ -191,6 +200,10 @@ class Extractor:
                           for x, s in zip(node.labels, inner.index, strict=False))
         return Lin(self.ev.index(node), inner.const[positions],
                    {u: k[positions] for u, k in inner.coef.items()})
+
+
+def _varies(value: Any) -> bool:
+    return tensor.is_expr(value) and not value.is_constant()
 
 
 def _label(node: ir.Expr) -> str | float:

@@ -39,9 +39,9 @@ class Evaluator:
         # A batch axis (the rolling windows of compiler/lift.py): full reductions keep it and
         # `@` never sums over it. None for an ordinary model.
         self.batch: Symbol | None = None
-        # How to multiply a decision by an adversary's expression: dsp.inner for the
-        # saddle-point backend (DSP parses only that form), None for plain cvxpy.
-        self.bilinear: Callable[[Value, Value], Value] | None = None
+        # The saddle-point backend's atoms (saddle.SaddleAtoms: dsp.inner and friends, which
+        # DSP needs where a decision meets an adversary's expression); None for plain cvxpy.
+        self.saddle: Any = None
 
     def pairs(self, node: ir.BinOp) -> list[tuple[Symbol, Symbol]]:
         """The index sets `left @ right` sums over."""
@@ -149,14 +149,32 @@ def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
         return quad
     li, ri = ev.index(node.left), ev.index(node.right)
     left, right = ev(node.left), ev(node.right)
-    if ev.bilinear is not None and _varies(left) and _varies(right):
+    if ev.saddle is not None and _varies(left) and _varies(right):
         pairs = ev.pairs(node)
         if len(li) == 1 and len(ri) == 1 and len(pairs) == 1:
-            return ev.bilinear(left, right)
+            return ev.saddle.inner(left, right)
     if ev.batch is not None:
         return tensor.batched_contract(left, li, right, ri, ev.pairs(node), ev.index(node),
                                        ev.batch)
     return tensor.contract(left, li, right, ri, ev.pairs(node))
+
+
+def _saddle_quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
+    """`x @ S @ x` with S the adversary's matrix: dsp's saddle_quad_form (convex in x,
+    linear in a PSD S), e.g. a worst-case covariance."""
+    inner = node.left
+    if ev.saddle is None or not (isinstance(inner, ir.BinOp)
+                                 and inner.op is ir.BinOperator.MATMUL
+                                 and isinstance(inner.left, ir.Ref)
+                                 and isinstance(node.right, ir.Ref)
+                                 and inner.left.symbol is node.right.symbol):
+        return None
+    x, matrix = ev(node.right), ev(inner.right)
+    ev(inner.left)
+    if not (_varies(x) and _varies(matrix)) or len(ev.index(inner.right)) != 2:
+        return None
+    ev.lowered[inner] = None
+    return ev.saddle.quad_form(x, matrix)
 
 
 def _varies(value: Value) -> bool:
@@ -168,6 +186,9 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
     inner = node.left
     if ev.batch is not None:
         return None
+    saddle = _saddle_quadratic_form(ev, node)
+    if saddle is not None:
+        return saddle
     if not (isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL
             and isinstance(inner.left, ir.Ref) and isinstance(node.right, ir.Ref)
             and inner.left.symbol is node.right.symbol):

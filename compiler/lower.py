@@ -97,14 +97,14 @@ class _Lowerer:
     def __init__(self, model: ir.Model, shapes: Shapes, bindings: Bindings,
                  exact: dict[str, ExactForm], adversary: dict[Symbol, Any] | None = None,
                  skip: set[str] | None = None, with_objective: bool = True,
-                 bilinear: Any = None, variables: dict[Symbol, cp.Variable] | None = None):
+                 saddle: Any = None, variables: dict[Symbol, cp.Variable] | None = None):
         self.model, self.shapes, self.bindings, self.exact = model, shapes, bindings, exact
         self.skip, self.with_objective = skip or set(), with_objective
         self.variables = variables or {v.symbol: make_variable(v, bindings)
                                        for v in model.variables}
         self.evaluate = Evaluator(shapes, bindings, {**self.variables, **(adversary or {})},
                                   {d.symbol: d for d in model.lets})
-        self.evaluate.bilinear = bilinear
+        self.evaluate.saddle = saddle
 
     def run(self) -> Lowered:
         diags = Diagnostics()
@@ -174,7 +174,7 @@ class _Lowerer:
 def lower(model: ir.Model, shapes: Shapes, bindings: Bindings,
           exact: dict[str, ExactForm], adversary: dict[Symbol, Any] | None = None,
           skip: set[str] | None = None, with_objective: bool = True,
-          bilinear: Any = None, variables: dict[Symbol, cp.Variable] | None = None
+          saddle: Any = None, variables: dict[Symbol, cp.Variable] | None = None
           ) -> Lowered:
     """Build the cvxpy variables, objective and constraints.
 
@@ -182,14 +182,14 @@ def lower(model: ir.Model, shapes: Shapes, bindings: Bindings,
         adversary: expressions for uncertain quantities (the saddle-point objective's).
         skip: constraints lowered elsewhere (robust ones, by `robust.py`).
         with_objective: False when the objective is lowered elsewhere.
-        bilinear: how to multiply a decision by an adversary's expression (dsp.inner).
+        saddle: the saddle-point backend's atoms (`saddle.SaddleAtoms`), for DSP.
         variables: decision variables made already (the robust backend check's).
 
     Raises:
         SpecError: E900 where cvxpy rejects an expression the checks let through.
     """
     return _Lowerer(model, shapes, bindings, exact, adversary, skip, with_objective,
-                    bilinear, variables).run()
+                    saddle, variables).run()
 
 
 def comparison_rows(ev: Evaluator, condition: Any, shapes: Shapes,

@@ -55,8 +55,14 @@ class RobustModel:
         self.rows: list[RobustRow] = []
         self.instances: dict[str, list[Instance]] = {}
         self._check_nominal()
-        builder = self._build_counterpart if backend == "counterpart" else self._build_dsp
-        self.compiled: CompiledModel = builder()
+        if backend == "counterpart":
+            self.compiled: CompiledModel = self._build_counterpart()
+        else:
+            try:
+                self.compiled = self._build_dsp()
+            except (AssertionError, dsp.parser.DSPError):
+                # dsp-cvxpy asserts or raises on terms it cannot parse as convex-concave
+                raise self._not_saddle(self.sets) from None
 
     def _check_nominal(self) -> None:
         """The decisions' side must be convex on its own: check the nominal problem (each
@@ -129,7 +135,7 @@ class RobustModel:
         lowered = lower(self.model, self.shapes, self.bindings, self.exact,
                         adversary={u: i.expression for u, i in objective_instances.items()},
                         skip=set(self.robust),
-                        bilinear=_inner(adversary_vars, adversary_first=maximize))
+                        saddle=SaddleAtoms(adversary_vars, adversary_first=maximize))
         self.instances["objective"] = list(objective_instances.values())
         decisions = dict(lowered.variables)
         extractor = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets),
@@ -179,7 +185,7 @@ class RobustModel:
             total = total + (dsp.inner(v, a) if maximize else dsp.inner(a, v))
         return total
 
-    def _not_saddle(self, instances: dict[Symbol, Instance]) -> Exception:
+    def _not_saddle(self, instances: dict[Symbol, Any]) -> Exception:
         objective = self.model.objective
         names = ", ".join(f"'{u.name}'" for u in instances)
         adversary = "minimize" if objective.sense is ir.Sense.MAXIMIZE else "maximize"
@@ -206,8 +212,11 @@ class RobustModel:
                                              self.bindings_shape(u.index))
                     rows.append(expression >= bound if op is ir.Relation.GE
                                 else expression <= bound)
-            if "nonneg" in definition.flags:
-                rows.append(expression >= 0)
+            if self.sets[u].kind != "block":  # a block set's variable carries its flags
+                if "nonneg" in definition.flags:
+                    rows.append(expression >= 0)
+                if "nonpos" in definition.flags:
+                    rows.append(expression <= 0)
             for con in definition.constraints:
                 rows += comparison_rows(ev, con.condition, self.shapes, self.bindings)
             return rows
@@ -278,8 +287,8 @@ class RobustModel:
                            {**decisions, **{u: i.expression for u, i in local.items()}}, lets)
             # saddle_max: the adversary maximizes, the decision side goes first;
             # saddle_min: the adversary minimizes and goes first.
-            ev.bilinear = _inner({i.primitive for i in local.values()},
-                                 adversary_first=not upper)
+            ev.saddle = SaddleAtoms({i.primitive for i in local.values()},
+                                    adversary_first=not upper)
             gap = (tensor.broadcast(ev(first), ev.index(first), index, shape)
                    - tensor.broadcast(ev(second), ev.index(second), index, shape))
             element = gap[np.unravel_index(row, shape)] if shape else gap
@@ -402,11 +411,23 @@ def _vector(value: Any) -> Any:
     return np.asarray(value, dtype=float).reshape(-1)
 
 
-def _inner(adversary: set[cp.Variable], adversary_first: bool) -> Any:
-    """dsp.inner with the minimizing player's expression first, as DSP requires."""
-    def inner(a: Any, b: Any) -> Any:
-        a_is_adversary = bool(adversary & set(a.variables()))
-        if a_is_adversary != adversary_first:
+class SaddleAtoms:
+    """DSP's atoms where a decision meets an adversary's expression, with the argument
+    order DSP requires (the minimizing player's expression first)."""
+
+    def __init__(self, adversary: set[cp.Variable], adversary_first: bool):
+        self.adversary, self.adversary_first = adversary, adversary_first
+
+    def inner(self, a: Any, b: Any) -> Any:
+        a_is_adversary = bool(self.adversary & set(a.variables()))
+        if a_is_adversary != self.adversary_first:
             a, b = b, a
         return dsp.inner(a, b)
-    return inner
+
+    def weighted_log_sum_exp(self, x: Any, weights: Any) -> Any:
+        """log sum w exp(x): convex in x, concave in w >= 0 (the robust bond objective)."""
+        return dsp.weighted_log_sum_exp(x, weights)
+
+    def quad_form(self, x: Any, matrix: Any) -> Any:
+        """x' S x: convex in x, linear in a PSD S (a worst-case covariance)."""
+        return dsp.saddle_quad_form(x, matrix)

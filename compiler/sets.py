@@ -94,7 +94,9 @@ class UncertaintySet:
             u = make(self.shape, name=name)
             return Instance(self.symbol, u, u, [u >= 0, cp.sum(u) == d["total"]]
                             + block_rows(u))
-        u = make(self.shape, name=name)
+        flags = self.definition.flags if self.definition is not None else frozenset()
+        u = make(self.shape, name=name, PSD="psd" in flags, symmetric="symmetric" in flags,
+                 nonneg="nonneg" in flags, nonpos="nonpos" in flags)
         return Instance(self.symbol, u, u, block_rows(u))
 
     def center(self) -> np.ndarray | None:
@@ -195,6 +197,12 @@ def build_set(definition: ir.UncertainDef, evaluate: Evaluator) -> UncertaintySe
     call = definition.set_expr
     if call is None:
         return UncertaintySet(symbol, "block", shape, definition=definition)
+    structural = {"psd", "symmetric"} & definition.flags
+    if structural:
+        raise error("E410", f"'{sorted(structural)[0]}' on an uncertain quantity in a "
+                    f"{getattr(call, 'func', 'standard')} set", definition.symbol.span,
+                    "describe a matrix set with an indented block of constraints, e.g. "
+                    "`uncertain S[a, a2] psd:` and `near: norm2(S - S0) <= r`")
     if not isinstance(call, ir.Call) or call.func not in BUILDERS:
         raise error("E410", "the set after 'in' must be box, ball, ellipsoid, budget or "
                     "simplex", call.span, "write e.g. `in box(lo, hi)`, or describe the set "

@@ -808,3 +808,21 @@ def test_a_robust_constraint_with_a_concave_certain_part_is_a_located_error():
         with pytest.raises(SpecError) as info:
             compile_model(loads(text), backend=backend)
         assert info.value.codes == ["E402"], backend
+
+
+def test_worst_case_covariance_is_an_uncertain_psd_matrix():
+    """max over PSD S with ||S - S0||_F <= r of w'Sw is w'S0w + r ||w||^2 (the maximizer
+    S0 + r ww'/||w||^2 is PSD), so the robust minimum-variance weights are a closed form."""
+    text = ('model wc "worst-case covariance"\nset a = ["x", "y"]\nset a2 = a\n'
+            "param S0[a, a2] = [[0.04, 0.01], [0.01, 0.09]]\nvariable w[a] >= 0\n"
+            "uncertain S[a, a2] psd:\n    near: norm2(S - S0) <= 0.02\n"
+            "minimize risk: w @ S @ w\nsubject to\n    budget: sum(w) == 1\n")
+    s0 = np.array([[0.04, 0.01], [0.01, 0.09]])
+    w = cp.Variable(2, nonneg=True)
+    oracle = cp.Problem(cp.Minimize(cp.quad_form(w, s0) + 0.02 * cp.sum_squares(w)),
+                        [cp.sum(w) == 1])
+    oracle.solve(solver="CLARABEL")
+    result = compile_model(loads(text)).solve()
+    assert result.status == "optimal" and result.worst_case["backend"] == "dsp"
+    assert result.objective == pytest.approx(oracle.value, rel=1e-5)
+    np.testing.assert_allclose(result.values["w"].to_numpy(), w.value, atol=1e-3)
