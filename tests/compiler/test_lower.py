@@ -43,3 +43,10 @@ def test_a_model_without_subject_to():
     result = compile_text(body).solve()
     assert result.objective == pytest.approx(0, abs=1e-8)
     assert result.constraints == {}
+
+
+def test_a_let_nothing_uses_is_still_reported():
+    body = ('set s = ["a", "b"]\nparam p[s] = [1, 2]\nvariable w[s] >= 0 <= 1\n'
+            "let value = p @ w\nmaximize o: sum(w)\n")
+    result = compile_text(body).solve()
+    assert result.values["value"] == pytest.approx(3.0)

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from oracles.arbitrage import solve_allocation, solve_basis, solve_merger, solve_robust
 from oracles.cds import TICKERS, calendar_rolling
 from oracles.robust_mean import solve_robust_mean
 from oracles.treasury import solve_treasury, treasury_data
@@ -46,8 +47,37 @@ def _robust_mean_oracle() -> dict:
             "values": {"w": answer["weights"]}, "worst_case": {"m": answer["worst_mean"]}}
 
 
+def _arbitrage_allocation_oracle() -> dict:
+    answer = solve_allocation()
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"x": answer["weights"]}, "constraint_values": {"tail": answer["cvar"]}}
+
+
+def _arbitrage_robust_oracle() -> dict:
+    answer = solve_robust()
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"x": answer["weights"]}, "worst_case": {"m": answer["worst_mean"]}}
+
+
+def _basis_trade_oracle() -> dict:
+    answer = solve_basis()
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"c": answer["contracts"]},
+            "constraint_values": {"margin_used": answer["margin_used"]}}
+
+
+def _merger_arb_oracle() -> dict:
+    answer = solve_merger()
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"x": answer["weights"]},
+            "constraint_values": {"tail": answer["cvar"], "all_break": answer["all_break"]}}
+
+
 ORACLES = {"treasury": _treasury_oracle, "cds_hedge": _cds_oracle,
-           "robust_mean": _robust_mean_oracle}
+           "robust_mean": _robust_mean_oracle,
+           "arbitrage_allocation": _arbitrage_allocation_oracle,
+           "arbitrage_robust": _arbitrage_robust_oracle,
+           "basis_trade": _basis_trade_oracle, "merger_arb": _merger_arb_oracle}
 
 
 def _updating(request) -> bool:
