@@ -128,10 +128,10 @@ class _Lowerer:
                 self.constraint(con, lowered)
             except SpecError as exc:
                 diags.extend(exc)
-        for definition in self.model.lets:  # a let nothing uses is still reported
-            if definition.symbol not in self.evaluate.let_values:
+        for let in self.model.lets:  # a let nothing uses is still reported
+            if let.symbol not in self.evaluate.let_values:
                 try:
-                    self.evaluate(ir.Ref(symbol=definition.symbol, span=definition.value.span))
+                    self.evaluate(ir.Ref(symbol=let.symbol, span=let.value.span))
                 except SpecError as exc:
                     diags.extend(exc)
         diags.raise_if_any()
