@@ -283,3 +283,45 @@ def robust_part(worst: Any, op: ir.Relation, extractor: Extractor, lhs: ir.Expr,
             return Part(worst + value, ir.Relation.LE, value, constraint)
         return Part(value - worst, ir.Relation.GE, value, constraint)
     return Part(worst, ir.Relation.LE, 0.0, constraint)
+
+
+def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
+                      sets: dict[Symbol, Any], robust: dict[str, set[Symbol]],
+                      reused: Extractor | None) -> tuple[Any, list[RobustRow]]:
+    """The explicit robust counterpart: the certain model lowered as usual, the objective
+    and every robust constraint replaced by their worst-case forms (rows kept for the
+    worst-case report). `reused` is the backend check's extractor (same variables)."""
+    from compiler.lower import lower
+
+    variables = ({s: v for s, v in reused.ev.variables.items()
+                  if s.kind is SymbolKind.VARIABLE} if reused is not None else None)
+    lowered = lower(model, shapes, bindings, exact, skip=set(robust), with_objective=False,
+                    variables=variables)  # type: ignore[arg-type]
+    if lowered.evaluator is None:  # lower always sets it
+        raise RuntimeError("no evaluator")
+    extractor = reused or Extractor(lowered.evaluator, model)
+    objective = model.objective
+    sign = 1.0 if objective.sense is ir.Sense.MINIMIZE else -1.0
+    total, extra, matrices = worst_case_form(extractor.extract(objective.expr), (), (), sets,
+                                             sign, extractor)
+    lowered.objective = total[0]
+    rows = [RobustRow("objective", matrices, sign)]
+    for con in model.constraints:
+        condition = con.condition
+        if con.name not in robust or not isinstance(condition, ir.Comparison):
+            continue
+        index = shapes.constraints[con.name]
+        shape = tuple(bindings.size(s) for s in index)
+        parts = []
+        for k, op in enumerate(condition.ops):
+            lhs, rhs = condition.terms[k], condition.terms[k + 1]
+            high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
+            worst, aux, matrices = worst_case_form(difference(extractor, high, low, index),
+                                                   index, shape, sets, 1.0, extractor)
+            extra += aux
+            label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
+            rows.append(RobustRow(label, matrices, 1.0))
+            parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
+        lowered.parts[con.name] = parts
+    lowered.extra += extra
+    return lowered, rows

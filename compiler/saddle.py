@@ -1,9 +1,8 @@
 """Robust models solved, by either path, and their worst case reported.
 
-`RobustModel` builds one of two problems (see `robust.py`): the explicit counterpart (an
-ordinary cvxpy problem) or the saddle-point form for dsp-cvxpy, whose import patches
-cvxpy and so happens only here. DSP's bare `AssertionError` on an infeasible or unbounded
-saddle problem becomes a status with an explanation.
+`RobustModel` builds one of two problems (see `robust.py`): the explicit counterpart or the
+saddle-point form for dsp-cvxpy, whose import patches cvxpy and so happens only here.
+DSP's bare `AssertionError` on an infeasible or unbounded problem becomes a status.
 """
 
 from __future__ import annotations
@@ -22,9 +21,9 @@ from compiler.counterpart import (
     Extractor,
     NotAffine,
     RobustRow,
+    build_counterpart,
     difference,
     robust_part,
-    worst_case_form,
 )
 from compiler.discipline import check_discipline
 from compiler.evaluate import Evaluator
@@ -34,7 +33,7 @@ from compiler.problem import CompiledModel
 from compiler.result import Result
 from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
-from compiler.symbols import Symbol, SymbolKind
+from compiler.symbols import Symbol
 from dsl.errors import error
 
 
@@ -81,41 +80,10 @@ class RobustModel:
     # ---- the explicit counterpart ----
 
     def _build_counterpart(self) -> CompiledModel:
-        reused = self.extractor
-        variables = ({s: v for s, v in reused.ev.variables.items()
-                      if s.kind is SymbolKind.VARIABLE} if reused is not None else None)
-        lowered = lower(self.model, self.shapes, self.bindings, self.exact,
-                        skip=set(self.robust), with_objective=False,
-                        variables=variables)  # type: ignore[arg-type]
-        if lowered.evaluator is None:  # lower always sets it
-            raise RuntimeError("no evaluator")
-        extractor = reused or Extractor(lowered.evaluator, self.model)
-        objective = self.model.objective
-        sign = 1.0 if objective.sense is ir.Sense.MINIMIZE else -1.0
-        total, aux, matrices = worst_case_form(extractor.extract(objective.expr), (), (),
-                                               self.sets, sign, extractor)
-        lowered.objective = total[0]
-        self.rows.append(RobustRow("objective", matrices, sign))
-        extra: list[Any] = list(aux)
-        for con in self.model.constraints:
-            if con.name not in self.robust or not isinstance(con.condition, ir.Comparison):
-                continue
-            index = self.shapes.constraints[con.name]
-            shape = self.bindings_shape(index)
-            parts = []
-            for k, op in enumerate(con.condition.ops):
-                lhs, rhs = con.condition.terms[k], con.condition.terms[k + 1]
-                high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
-                gap = difference(extractor, high, low, index)
-                worst, aux, matrices = worst_case_form(gap, index, shape, self.sets, 1.0,
-                                                       extractor)
-                extra += aux
-                label = con.name if len(con.condition.ops) == 1 else f"{con.name} (part {k + 1})"
-                self.rows.append(RobustRow(label, matrices, 1.0))
-                parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
-            lowered.parts[con.name] = parts
-        lowered.extra += extra
-        sense = cp.Minimize if objective.sense is ir.Sense.MINIMIZE else cp.Maximize
+        lowered, rows = build_counterpart(self.model, self.shapes, self.bindings, self.exact,
+                                          self.sets, self.robust, self.extractor)
+        self.rows += rows
+        sense = cp.Minimize if self.model.objective.sense is ir.Sense.MINIMIZE else cp.Maximize
         problem = cp.Problem(sense(lowered.objective), lowered.constraints())
         return CompiledModel(self.model, self.shapes, self.bindings, lowered, problem,
                              list(self.notes) + list(lowered.notes))
