@@ -25,3 +25,19 @@ def test_treasury_embedding_overrides_by_label(capsys):
     assert list(table.index) == ["5Y", "7Y", "10Y", "20Y", "30Y"]
     assert (table["exact (MIP)"].abs() >= 0.02 - 1e-9).all()
     assert "price of the haircut" in capsys.readouterr().out
+
+
+def test_rolling_cds_example_gives_a_row_per_quarter():
+    module = runpy.run_path(str(EXAMPLES[0].parent / "cds_rolling.py"))
+    table = module["main"]()
+    assert len(table) == 17 and set(table["status"]) == {"optimal"}
+    assert list(table.index[:2]) == ["2021-03-31", "2021-06-30"]
+
+
+def test_arbitrage_example_compares_nominal_and_robust():
+    module = runpy.run_path(str(EXAMPLES[0].parent / "arbitrage_robustness.py"))
+    table = module["main"]()
+    assert list(table.columns) == ["nominal", "robust"]
+    assert (table["robust"] - table["nominal"]).abs().max() > 0.05  # robustness moves it
+    for column in table:
+        assert table[column].min() >= -1e-9
