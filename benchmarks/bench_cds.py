@@ -80,6 +80,14 @@ from oracles.cds import (  # noqa: E402
     period_objective,
     seed_scipy_period,
 )
+from profiling import (  # noqa: E402
+    ALL_CUMULATIVE,
+    ALL_OWN,
+    PASS_TIMES,
+    SADDLE_CUMULATIVE,
+    print_profile,
+    timed,
+)
 
 from compiler import data as saddle_data  # noqa: E402
 from compiler import pipeline, rolling  # noqa: E402
@@ -98,7 +106,6 @@ BP = 1e-4
 
 # ---- timing of Saddle's passes, without touching compiler/ ----
 
-PASS_TIMES: dict[str, float] = defaultdict(float)
 # (module, function name, label); the per-window passes are looked up in compiler.rolling.
 PASSES = (
     (pipeline, "resolve", "resolve"),
@@ -115,28 +122,17 @@ PASSES = (
 METHODS = (("_table", "_table (table rows by name)"),)
 
 
-def _timed(name: str, fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            PASS_TIMES[name] += time.perf_counter() - start
-    return wrapper
-
-
 def instrument() -> None:
     """Wrap the pass functions (and an older tree's `_table`); missing names are skipped."""
     for module, name, label in PASSES:
         fn = getattr(module, name, None)
         if callable(fn):
-            setattr(module, name, _timed(label, fn))
+            setattr(module, name, timed(label, fn))
     model_class = getattr(rolling, "RollingModel", None)
     for name, label in METHODS:
         fn = getattr(model_class, name, None)
         if callable(fn):
-            setattr(model_class, name, _timed(label, fn))
+            setattr(model_class, name, timed(label, fn))
 
 
 class SolveLog:
@@ -541,7 +537,7 @@ def report(runs: dict[str, list[dict]], worst: dict[str, tuple[float, float]],
         ratio("Saddle / hand stacked LP alone (data in memory)", saddle,
               _med(runs["cvxpy-stacked"], "loop"))
     if "saddle-loop" in runs:
-        ratio("Saddle strategy=loop / Saddle stacked", _med(runs["saddle-loop"], "total"),
+        ratio("Saddle strategy=loop / Saddle default", _med(runs["saddle-loop"], "total"),
               saddle)
     # On a busy machine the medians move; the ratio of the fastest runs and the ratios of
     # runs timed side by side (same repeat) are steadier.
@@ -570,22 +566,11 @@ def profile_saddle(top: int) -> None:
     for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         total += tottime
         buckets[_bucket(filename)] += tottime
-    print(f"\ncProfile of one Saddle run (stacked): own time by package "
+    print(f"\ncProfile of one Saddle run (default strategy): own time by package "
           f"(total {total:.3f} s under the profiler)")
     for name, seconds in sorted(buckets.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<28} {seconds:8.4f} s  {100 * seconds / total:5.1f}%")
-    saddle_code = re.escape(str(ROOT)) + r"/(dsl|compiler)/"
-    for title, order, restriction in (
-            ("all functions, by cumulative time", "cumulative", ()),
-            ("Saddle's own functions (dsl/, compiler/), by cumulative time", "cumulative",
-             (saddle_code,)),
-            ("all functions, by own time", "tottime", ())):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(*restriction, top)
-        print(f"\ncProfile of one Saddle run: {title} (top {top})")
-        for line in out.getvalue().splitlines():
-            if line.strip() and not line.startswith(("   Ordered", "   List")):
-                print(line.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
+    print_profile(profiler, "one Saddle run", top, (ALL_CUMULATIVE, SADDLE_CUMULATIVE, ALL_OWN,))
 
 
 def _bucket(filename: str) -> str:

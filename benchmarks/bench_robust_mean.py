@@ -56,15 +56,12 @@ import contextlib
 import cProfile
 import functools
 import gc
-import io
 import os
-import pstats
 import re
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -80,6 +77,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from make_robust_mean_sample import make_sample, write_sample  # noqa: E402
+from profiling import (  # noqa: E402
+    ALL_OWN,
+    PASS_TIMES,
+    SADDLE_CUMULATIVE,
+    print_profile,
+    timed,
+)
 
 from compiler import builtins, pipeline, robust, saddle, sets  # noqa: E402
 from compiler import data as saddle_data  # noqa: E402
@@ -149,19 +153,6 @@ def prepare(n: int, root: Path, text: str) -> tuple[Path, Path]:
 
 # ---- timing of the compile passes, without touching compiler/ ----
 
-PASS_TIMES: dict[str, float] = defaultdict(float)
-
-
-def _timed(label: str, fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            PASS_TIMES[label] += time.perf_counter() - start
-    return wrapper
-
 
 def instrument_passes() -> dict[str, int]:
     """Wrap the functions of PASSES that exist; returns their labels with depths."""
@@ -169,7 +160,7 @@ def instrument_passes() -> dict[str, int]:
     for label, owner, name, depth in PASSES:
         fn = getattr(owner, name, None)
         if callable(fn):
-            setattr(owner, name, _timed(label, fn))
+            setattr(owner, name, timed(label, fn))
             found[label] = depth
     return found
 
@@ -496,17 +487,7 @@ def profile_saddle(n: int, root: Path, text: str, top: int) -> None:
     profiler.enable()
     compile_model(loads(text, name=str(path)), base_dir=folder).solve(solver=SOLVER)
     profiler.disable()
-    saddle_code = re.escape(str(ROOT)) + r"/(dsl|compiler)/"
-    for title, order, restriction in (
-            ("Saddle's own functions (dsl/, compiler/), by cumulative time", "cumulative",
-             (saddle_code,)),
-            ("all functions, by own time", "tottime", ())):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(*restriction, top)
-        print(f"\ncProfile of one Saddle auto run at n = {n}: {title} (top {top})")
-        for line in out.getvalue().splitlines():
-            if line.strip() and not line.startswith(("   Ordered", "   List")):
-                print(line.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
+    print_profile(profiler, f"one Saddle auto run at n = {n}", top, (SADDLE_CUMULATIVE, ALL_OWN,))
 
 
 def main(argv: list[str] | None = None) -> int:

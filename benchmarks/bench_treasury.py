@@ -33,17 +33,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import functools
 import gc
-import io
-import pstats
-import re
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 import cvxpy as cp
@@ -53,6 +47,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from profiling import (  # noqa: E402
+    ALL_CUMULATIVE,
+    ALL_OWN,
+    PASS_TIMES,
+    SADDLE_CUMULATIVE,
+    print_profile,
+    timed,
+)
 from treasury_baseline import (  # noqa: E402
     CVAR_LEVEL,
     build_problem,
@@ -113,19 +115,6 @@ subject to
 
 # ---- timing of the compile passes, without touching compiler/ ----
 
-PASS_TIMES: dict[str, float] = defaultdict(float)
-
-
-def _timed(name: str, fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            PASS_TIMES[name] += time.perf_counter() - start
-    return wrapper
-
 
 def instrument_passes() -> list[str]:
     """Wrap the pass functions compile_model calls; returns the names found."""
@@ -133,7 +122,7 @@ def instrument_passes() -> list[str]:
     for name in PASS_NAMES:
         fn = getattr(pipeline, name, None)
         if callable(fn):
-            setattr(pipeline, name, _timed(name, fn))
+            setattr(pipeline, name, timed(name, fn))
             found.append(name)
     return found
 
@@ -365,18 +354,7 @@ def profile_saddle(n_tenors: int, n_scenarios: int, root: Path, top: int) -> Non
     profiler.enable()
     compile_model(loads(text, name=str(path)), base_dir=folder).solve(solver=SOLVER)
     profiler.disable()
-    saddle_code = re.escape(str(ROOT)) + r"/(dsl|compiler)/"
-    for title, order, restriction in (
-            ("all functions, by cumulative time", "cumulative", ()),
-            ("Saddle's own functions (dsl/, compiler/), by cumulative time", "cumulative",
-             (saddle_code,)),
-            ("all functions, by own time", "tottime", ())):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(*restriction, top)
-        print(f"\ncProfile of one Saddle run: {title} (top {top})")
-        for line in out.getvalue().splitlines():
-            if line.strip() and not line.startswith(("   Ordered", "   List")):
-                print(line.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
+    print_profile(profiler, "one Saddle run", top, (ALL_CUMULATIVE, SADDLE_CUMULATIVE, ALL_OWN,))
 
 
 def main(argv: list[str] | None = None) -> int:
