@@ -169,17 +169,7 @@ def _quad_form(ev: Evaluator, node: ir.Call) -> Value:
     x = ev(x_node)
     if not tensor.is_expr(x):
         return np.float64(x @ matrix @ x)
-    return cp.quad_form(x, psd_checked(matrix))
-
-
-def psd_checked(matrix: np.ndarray) -> Any:
-    """The matrix marked PSD for cvxpy when a Cholesky factorization proves it is (cvxpy's
-    own eigenvalue test costs seconds at n = 2000); otherwise as it is, for cvxpy to judge."""
-    try:
-        np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:
-        return matrix
-    return cp.psd_wrap(matrix)
+    return cp.quad_form(x, tensor.psd_checked(matrix))
 
 
 def _trace(ev: Evaluator, node: ir.Call) -> Value:

@@ -159,48 +159,34 @@ def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
     return tensor.contract(left, li, right, ri, ev.pairs(node))
 
 
-def _saddle_quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
-    """`x @ S @ x` with S the adversary's matrix: dsp's saddle_quad_form (convex in x,
-    linear in a PSD S), e.g. a worst-case covariance."""
-    inner = node.left
-    if ev.saddle is None or not (isinstance(inner, ir.BinOp)
-                                 and inner.op is ir.BinOperator.MATMUL
-                                 and isinstance(inner.left, ir.Ref)
-                                 and isinstance(node.right, ir.Ref)
-                                 and inner.left.symbol is node.right.symbol):
-        return None
-    x, matrix = ev(node.right), ev(inner.right)
-    ev(inner.left)
-    if not (_varies(x) and _varies(matrix)) or len(ev.index(inner.right)) != 2:
-        return None
-    ev.lowered[inner] = None
-    return ev.saddle.quad_form(x, matrix)
-
-
 def _varies(value: Value) -> bool:
     return tensor.is_expr(value) and not value.is_constant()
 
 
 def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
-    """`x @ M @ x` with data M is quad_form(x, M): convex for PSD M, where x' (M x) is not."""
+    """`x @ M @ x` as one atom: quad_form(x, M) for data M (convex for PSD M, where
+    x' (M x) is not DCP), or, on the saddle-point backend, dsp's saddle_quad_form for the
+    adversary's matrix (convex in x, linear in a PSD M: a worst-case covariance)."""
     inner = node.left
-    if ev.batch is not None:
-        return None
-    saddle = _saddle_quadratic_form(ev, node)
-    if saddle is not None:
-        return saddle
-    if not (isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL
+    if ev.batch is not None or not (
+            isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL
             and isinstance(inner.left, ir.Ref) and isinstance(node.right, ir.Ref)
             and inner.left.symbol is node.right.symbol):
         return None
-    x = ev(node.right)
-    matrix = ev(inner.right)
+    x, matrix = ev(node.right), ev(inner.right)
     ev(inner.left)
-    if not tensor.is_expr(x) or tensor.is_expr(matrix) or len(ev.index(inner.right)) != 2:
+    if not tensor.is_expr(x) or len(ev.index(inner.right)) != 2:
         return None
-    ev.lowered[inner] = None  # the inner product is not lowered on its own
+    if _varies(matrix):
+        if ev.saddle is None or not _varies(x):
+            return None
+        ev.lowered[inner] = None  # the inner product is not lowered on its own
+        return ev.saddle.quad_form(x, matrix)
+    if tensor.is_expr(matrix):
+        return None
+    ev.lowered[inner] = None
     matrix = np.asarray(matrix, dtype=float)
-    return cp.quad_form(x, (matrix + matrix.T) / 2)
+    return cp.quad_form(x, tensor.psd_checked((matrix + matrix.T) / 2))
 
 
 def _select(ev: Evaluator, node: ir.Select) -> Value:

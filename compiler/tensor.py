@@ -156,3 +156,13 @@ def batched_contract(left: Value, li: Index, right: Value, ri: Index,
     gone_l, gone_r = {a for a, _ in pairs}, {b for _, b in pairs}
     actual = tuple(s for s in li if s not in gone_l) + tuple(s for s in ri if s not in gone_r)
     return align(result, actual, out)
+
+
+def psd_checked(matrix: np.ndarray) -> Any:
+    """The matrix marked PSD for cvxpy when a Cholesky factorization proves it is (cvxpy's
+    own eigenvalue test costs seconds at n = 2000); otherwise as it is, for cvxpy to judge."""
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return matrix
+    return cp.psd_wrap(matrix)
