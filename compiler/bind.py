@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compiler import data, ir, tensor
+from compiler import data, ir, labels, tensor
 from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.shapes import Shapes
@@ -133,6 +133,11 @@ class _Binder:
             raise error("E506", f"param '{symbol.name}' has no value", symbol.span,
                         f"give it one in the file (`param {symbol.name} = ...`), with "
                         f"--param {symbol.name}=VALUE, or params={{'{symbol.name}': ...}}")
+        if labels.is_text(self.evaluate, definition.value):  # each bond's rating, say
+            sizes = tuple(self.bindings.size(s) for s in symbol.index)
+            self.bindings.values[symbol] = labels.full_text(self.evaluate, definition.value,
+                                                            symbol.index, sizes)
+            return
         self.bindings.values[symbol] = self.full(definition.value, symbol.index)
 
     def full(self, node: ir.Expr, index: tuple[Symbol, ...]) -> np.ndarray:

@@ -98,6 +98,27 @@ class Bindings:
         keys = table.iloc[:, 0] if table.columns[0] != node.name else None
         return self._vector(keys, col, index, node.span, path.name)
 
+    def is_text_column(self, node: ir.Attr) -> bool:
+        """True for a csv column of labels (any entry that is not a number): each bond's rating."""
+        if not (isinstance(node.base, ir.Call) and node.base.func == "csv"):
+            return False
+        table, path = self._table(node.base)
+        col = data.column(table, node.name, node.span, path)
+        return bool((pd.to_numeric(col, errors="coerce").isna() & col.notna()).any())
+
+    def table_labels(self, node: ir.Attr, index: tuple[Symbol, ...]) -> np.ndarray:
+        """A text column as labels, aligned by the table's first column like numbers are."""
+        table, path = self._table(node.base)  # type: ignore[arg-type]
+        col = data.column(table, node.name, node.span, path)
+        if col.isna().any():
+            raise error("E505", f"column '{node.name}' of '{path.name}' has missing labels",
+                        node.span, "give every row a label")
+        texts = np.array(data.label_texts(col.tolist()))
+        keys = table.iloc[:, 0] if table.columns[0] != node.name else None
+        order = self._order(keys, index[0], node.span) if keys is not None and index else None
+        return self._shaped(texts if order is None else texts[order], index, node.span,
+                            path.name)
+
     def _column_names(self, node: ir.Expr) -> list[str]:
         if isinstance(node, ir.ListLit) and all(isinstance(i, ir.Str) for i in node.items):
             return [i.value for i in node.items]  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ import cvxpy as cp
 import numpy as np
 from scipy import stats
 
-from compiler import ir, tensor
+from compiler import fixed_income, ir, labels, tensor
 from compiler.evaluate import Evaluator
 from compiler.shapes import union
 from compiler.symbols import Symbol, SymbolKind
@@ -201,8 +201,16 @@ def _log_sum_exp(ev: Evaluator, node: ir.Call) -> Value:
                             "this is a saddle term (convex in the exponents, concave in the "
                             "weights): make the exponents' variable uncertain, so the "
                             "saddle-point backend can take it")
-            # log sum w exp(x): convex in x, concave in w >= 0 (the robust bond objective)
-            return ev.saddle.weighted_log_sum_exp(_flat(x), _flat(weights))
+            # log sum w exp(x): convex in x, concave in w >= 0 (the robust bond objective).
+            # Terms whose weight is zero by its data factor (a bond's cash flow in a period
+            # after it matures) are left out: they add nothing and make the cone solvers fail.
+            keep = np.flatnonzero(_data_factor(ev, weights_node, index) != 0)
+            # The exponents' constant part moves into the weights (w e^(c + Bu) =
+            # (w e^c) e^(Bu)): the floor form with spreads fails in Clarabel otherwise.
+            offset = (_flat(_at_zero(ev, x_node, index))[keep] if ev.saddle.fold
+                      else np.zeros(keep.size))
+            return ev.saddle.weighted_log_sum_exp(
+                _flat(x)[keep] - offset, cp.multiply(np.exp(offset), _flat(weights)[keep]))
         # log(sum(w * exp(x))) with data x is the log of an affine function: concave in w.
         return cp.log(cp.sum(cp.multiply(_flat(weights), np.exp(_flat(np.asarray(x))))))
     weights = np.asarray(weights.value if tensor.is_expr(weights) else weights, dtype=float)
@@ -217,6 +225,26 @@ def _log_sum_exp(ev: Evaluator, node: ir.Call) -> Value:
     shifted = flat[np.flatnonzero(keep)] + np.log(_flat(weights)[keep])
     return cp.log_sum_exp(shifted) if tensor.is_expr(shifted) else np.float64(
         np.logaddexp.reduce(shifted))
+
+
+def _at_zero(ev: Evaluator, node: ir.Expr, index: tuple[Symbol, ...]) -> np.ndarray:
+    """`node` with every decision and uncertain quantity at 0: an affine term's constant."""
+    zeros = {s: np.zeros(v.shape) for s, v in ev.variables.items()}
+    value = Evaluator(ev.shapes, ev.bindings, zeros, ev.lets)(node)  # type: ignore[arg-type]
+    return np.asarray(tensor.broadcast(value, ev.index(node), index, ev.sizes(index)),
+                      dtype=float)
+
+
+def _data_factor(ev: Evaluator, node: ir.Expr, index: tuple[Symbol, ...]) -> np.ndarray:
+    """The data side of a product `decision * data` over `index`, flat; ones if there is none."""
+    sizes = ev.sizes(index)
+    factor = np.ones(sizes)
+    if isinstance(node, ir.BinOp) and node.op is ir.BinOperator.MUL:
+        for side in (node.left, node.right):
+            if ir.is_data(side):
+                value = np.asarray(ev.constant(side, "a weight"), dtype=float)
+                factor = factor * tensor.broadcast(value, ev.index(side), index, sizes)
+    return np.ravel(factor)
 
 
 def _cvar(ev: Evaluator, node: ir.Call) -> Value:
@@ -247,6 +275,16 @@ def _chi2_quantile(ev: Evaluator, node: ir.Call) -> Value:
         raise error("E508", "chi2_quantile needs 0 < p < 1 and dof > 0", node.span,
                     "e.g. chi2_quantile(0.5, 13)")
     return np.float64(stats.chi2.ppf(p, dof))
+
+
+def _interp_map(ev: Evaluator, node: ir.Call) -> Value:
+    points, keys = ev.index(node)
+    at = [ev.bindings.numeric_labels(s, a.span) for s, a in zip((points, keys), node.args,
+                                                                 strict=True)]
+    if np.any(np.diff(at[1]) <= 0):
+        raise error("E508", f"the key points of '{keys.name}' are not increasing",
+                    node.args[1].span, "list the key points from shortest to longest")
+    return fixed_income.interpolation_matrix(at[0], at[1])
 
 
 def _csv(ev: Evaluator, node: ir.Call) -> Value:
@@ -281,4 +319,6 @@ LOWER: dict[str, Callable[[Evaluator, ir.Call], Value]] = {
     "cvar": _cvar,
     "chi2_quantile": _chi2_quantile,
     "csv": _csv,
+    "indicator": labels.indicator,
+    "interp_map": _interp_map,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +240,17 @@ def run_compile(args: argparse.Namespace) -> int:
 COMMANDS = {"check": run_check, "solve": run_solve, "fmt": run_fmt, "compile": run_compile}
 
 
+def _quiet_known_warnings() -> None:
+    """Backend chatter that says nothing to a model's author: Saddle already handles both."""
+    # dsp-cvxpy: weighted_log_sum_exp's weights are h * cashflow >= 0 by the model's bounds
+    warnings.filterwarnings("ignore", message="Weights are non-positive", category=UserWarning)
+    # cvxpy: an inaccurate saddle-point solve is retried, and the status line says the rest
+    warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+    # cvxpy: DSP's atoms canonicalize with the SciPy backend (slower, same answer)
+    warnings.filterwarnings("ignore", message="The problem includes expressions that don't "
+                            "support CPP backend", category=UserWarning)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (see the module docstring)."""
     try:
@@ -246,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse prints its own usage message
         return int(exc.code or 0)
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            _quiet_known_warnings()
+            return COMMANDS[args.command](args)
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return EXIT_MODEL

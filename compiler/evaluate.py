@@ -39,7 +39,7 @@ class Evaluator:
         # A batch axis (the rolling windows of compiler/lift.py): full reductions keep it and
         # `@` never sums over it. None for an ordinary model.
         self.batch: Symbol | None = None
-        # The saddle-point backend's atoms (saddle.SaddleAtoms: dsp.inner and friends, which
+        # The saddle-point backend's atoms (saddle_atoms.SaddleAtoms: dsp.inner and friends, which
         # DSP needs where a decision meets an adversary's expression); None for plain cvxpy.
         self.saddle: Any = None
 
@@ -105,7 +105,13 @@ def _ref(ev: Evaluator, node: ir.Ref) -> Value:
             ev.let_values[symbol] = tensor.align(value, ev.index(definition.value),
                                                  ev.shapes.index(symbol))
         return ev.let_values[symbol]
-    return ev.bindings.values[symbol]
+    value = ev.bindings.values[symbol]
+    if value.dtype.kind == "U":
+        raise error("E505", f"param '{symbol.name}' holds labels (text), not numbers",
+                    node.span, f"compare its labels to get 0/1 data, as in "
+                    f'indicator({symbol.name} == "..."), or join them with "prefix" + '
+                    f"{symbol.name}")
+    return value
 
 
 def _neg(ev: Evaluator, node: ir.Neg) -> Value:

@@ -93,6 +93,14 @@ class Range(Expr):
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Test(Expr):
+    """A comparison used as data: `indicator(a == b)` is 1 where it holds, else 0."""
+
+    terms: tuple[Expr, ...]
+    ops: tuple[Relation, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
 class Comparison:
     terms: tuple[Expr, ...]
     ops: tuple[Relation, ...]

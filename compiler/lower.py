@@ -188,7 +188,7 @@ def lower(model: ir.Model, shapes: Shapes, bindings: Bindings,
         adversary: expressions for uncertain quantities (the saddle-point objective's).
         skip: constraints lowered elsewhere (robust ones, by `robust.py`).
         with_objective: False when the objective is lowered elsewhere.
-        saddle: the saddle-point backend's atoms (`saddle.SaddleAtoms`), for DSP.
+        saddle: the saddle-point backend's atoms (`saddle_atoms.SaddleAtoms`), for DSP.
         variables: decision variables made already (the robust backend check's).
 
     Raises:

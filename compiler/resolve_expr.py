@@ -103,6 +103,7 @@ class ExprResolver:
             else:
                 value = self.visit(keyword.value)
             kwargs.append((keyword.name, value))
+        _check_tests(node)
         args_context = self
         if signature.context is Context.SAMPLER or signature.context is Context.UNCERTAINTY:
             args_context = ExprResolver(self.owner, Context.MATH, self.allowed)
@@ -127,5 +128,21 @@ class ExprResolver:
     def visit_ListLit(self, node: ast.ListLit) -> ir.Expr:
         return ir.ListLit(items=tuple(self.visit(i) for i in node.items), span=node.span)
 
+    def visit_Test(self, node: ast.Test) -> ir.Expr:
+        return ir.Test(terms=tuple(self.visit(t) for t in node.terms), ops=node.ops,
+                       span=node.span)
+
     def visit_Range(self, node: ast.Range) -> ir.Expr:
         return ir.Range(start=self.visit(node.start), stop=self.visit(node.stop), span=node.span)
+
+
+def _check_tests(node: ast.Call) -> None:
+    """A comparison is an argument of `indicator` only, and `indicator` takes one."""
+    for arg in node.args:
+        if isinstance(arg, ast.Test) and node.func != "indicator":
+            raise error("E208", f"a comparison as an argument of '{node.func}'", arg.span,
+                        "turn the comparison into 0/1 data first: indicator(a == b)")
+    if node.func == "indicator" and not (node.args and isinstance(node.args[0], ast.Test)):
+        raise error("E208", "indicator takes a comparison", node.span,
+                    'write indicator(a == b), e.g. indicator(rating == "AAA") or '
+                    "indicator(period <= maturity)")

@@ -124,6 +124,10 @@ def compile_robust(model: ir.Model, shapes: Shapes, bindings: Bindings,
     extractor = Extractor(evaluate, model)
     robust = robust_constraints(model, extractor)
     sets = build_sets(model, evaluate)
+    if not model.variables:  # nothing to choose: a worst-case analysis, no game
+        from compiler.analysis import WorstCaseAnalysis
+
+        return WorstCaseAnalysis(model, shapes, bindings, sets, [])
     blocker = counterpart_blocker(model, extractor, robust, sets)
     chosen = choose_backend(model, backend, blocker)
     exact = find_exact_forms(model, shapes, Evaluator(shapes, bindings))

@@ -1,7 +1,8 @@
 """Robust models solved, by either path, and their worst case reported.
 
 `RobustModel` builds one of two problems (see `robust.py`): the explicit counterpart or the
-saddle-point form for dsp-cvxpy, whose import patches cvxpy and so happens only here.
+saddle-point form for dsp-cvxpy, whose import patches cvxpy and so happens only here and
+in `saddle_atoms.py` (the atoms DSP needs where a decision meets an adversary).
 DSP's bare `AssertionError` on an infeasible or unbounded problem becomes a status.
 """
 
@@ -28,13 +29,17 @@ from compiler.counterpart import (
 from compiler.discipline import check_discipline
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
-from compiler.lower import Part, comparison_rows, lower
-from compiler.problem import CompiledModel
+from compiler.instances import set_instance
+from compiler.lower import Part, lower
+from compiler.problem import CLARABEL_RETRY, CompiledModel
 from compiler.result import Result
+from compiler.saddle_atoms import SaddleAtoms
 from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol
 from dsl.errors import error
+
+RETRY_STATUSES = ("solver_error", "optimal_inaccurate")
 
 
 class RobustModel:
@@ -52,6 +57,7 @@ class RobustModel:
         self.extractor = extractor  # the backend check's, with its variables and results
         self.counterpart_available = blocker is None
         self.rows: list[RobustRow] = []
+        self.fold = True  # see SaddleAtoms.fold; solve() retries once without it
         self.instances: dict[str, list[Instance]] = {}
         self._check_nominal()
         if backend == "counterpart":
@@ -103,7 +109,8 @@ class RobustModel:
         lowered = lower(self.model, self.shapes, self.bindings, self.exact,
                         adversary={u: i.expression for u, i in objective_instances.items()},
                         skip=set(self.robust),
-                        saddle=SaddleAtoms(adversary_vars, adversary_first=maximize))
+                        saddle=SaddleAtoms(adversary_vars, adversary_first=maximize,
+                                           fold=self.fold))
         self.instances["objective"] = list(objective_instances.values())
         decisions = dict(lowered.variables)
         extractor = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets),
@@ -167,29 +174,7 @@ class RobustModel:
                      f"rewrite this term, or move the uncertain quantity into an affine term")
 
     def _instance(self, u: Symbol, make: Any) -> Instance:
-        definition = next(d for d in self.model.uncertains if d.symbol is u)
-        lets = {d.symbol: d for d in self.model.lets}
-
-        def block_rows(expression: cp.Expression) -> list[cp.Constraint]:
-            ev = Evaluator(self.shapes, self.bindings, {u: expression}, lets)
-            rows = []
-            for node, op in ((definition.lower, ir.Relation.GE),
-                             (definition.upper, ir.Relation.LE)):
-                if node is not None:
-                    bound = tensor.broadcast(ev(node), ev.index(node), u.index,
-                                             self.bindings_shape(u.index))
-                    rows.append(expression >= bound if op is ir.Relation.GE
-                                else expression <= bound)
-            if self.sets[u].kind != "block":  # a block set's variable carries its flags
-                if "nonneg" in definition.flags:
-                    rows.append(expression >= 0)
-                if "nonpos" in definition.flags:
-                    rows.append(expression <= 0)
-            for con in definition.constraints:
-                rows += comparison_rows(ev, con.condition, self.shapes, self.bindings)
-            return rows
-
-        return self.sets[u].instance(make, block_rows)
+        return set_instance(self.model, self.shapes, self.bindings, self.sets, u, make)
 
     def _robust_dsp(self, con: ir.Constraint, decisions: dict[Symbol, Any],
                     lets: dict[Symbol, ir.LetDef], extractor: Extractor) -> list[Part]:
@@ -256,7 +241,7 @@ class RobustModel:
             # saddle_max: the adversary maximizes, the decision side goes first;
             # saddle_min: the adversary minimizes and goes first.
             ev.saddle = SaddleAtoms({i.primitive for i in local.values()},
-                                    adversary_first=not upper)
+                                    adversary_first=not upper, fold=self.fold)
             gap = (tensor.broadcast(ev(first), ev.index(first), index, shape)
                    - tensor.broadcast(ev(second), ev.index(second), index, shape))
             element = gap[np.unravel_index(row, shape)] if shape else gap
@@ -273,12 +258,20 @@ class RobustModel:
 
     def solve(self, solver: str | None = None, **options: Any) -> Result:
         name = solver or ("CLARABEL" if self.backend == "dsp" else None)
-        try:
-            result = self.compiled.solve(solver=name, **options)
-        except AssertionError:
-            # dsp-cvxpy asserts instead of reporting an infeasible or unbounded saddle
-            # problem; its first (x) problem's status says which.
-            result = self._failed(name or "CLARABEL")
+        result = self._solve_compiled(name, options)
+        if result.status in RETRY_STATUSES and name == "CLARABEL" and not options:
+            # Clarabel stalls short of its tolerance on some exponential-cone saddle forms
+            # (the robust bond models): a larger regularization, then the log-sum-exp's
+            # constants kept in the exponents instead of the weights (measured: each fixes
+            # an instance the other does not). Said in the notes.
+            first = result.status
+            result = self._solve_compiled(name, CLARABEL_RETRY)
+            if result.status in RETRY_STATUSES and self.backend == "dsp":
+                self.fold, self.instances = False, {}
+                self.compiled = self._build_dsp()
+                result = self._solve_compiled(name, {})
+            result.notes.append(f"the first solve ended '{first}'; solved again with "
+                                "Clarabel's retry settings")
         if not result.status.startswith("optimal"):
             result.notes.append(self._diagnosis(name))
         result.worst_case = {"backend": self.backend}
@@ -291,6 +284,14 @@ class RobustModel:
         if result.status.startswith("optimal"):
             result.worst_case.update(self._worst_case())
         return result
+
+    def _solve_compiled(self, name: str | None, options: dict[str, Any]) -> Result:
+        try:
+            return self.compiled.solve(solver=name, **options)
+        except AssertionError:
+            # dsp-cvxpy asserts instead of reporting an infeasible or unbounded saddle
+            # problem; its first (x) problem's status says which.
+            return self._failed(name or "CLARABEL")
 
     def _failed(self, solver: str) -> Result:
         status = "infeasible_or_unbounded"
@@ -377,25 +378,3 @@ def _vector(value: Any) -> Any:
         return cp.reshape(value, (int(np.prod(value.shape)) if value.shape else 1,),
                           order="C")
     return np.asarray(value, dtype=float).reshape(-1)
-
-
-class SaddleAtoms:
-    """DSP's atoms where a decision meets an adversary's expression, with the argument
-    order DSP requires (the minimizing player's expression first)."""
-
-    def __init__(self, adversary: set[cp.Variable], adversary_first: bool):
-        self.adversary, self.adversary_first = adversary, adversary_first
-
-    def inner(self, a: Any, b: Any) -> Any:
-        a_is_adversary = bool(self.adversary & set(a.variables()))
-        if a_is_adversary != self.adversary_first:
-            a, b = b, a
-        return dsp.inner(a, b)
-
-    def weighted_log_sum_exp(self, x: Any, weights: Any) -> Any:
-        """log sum w exp(x): convex in x, concave in w >= 0 (the robust bond objective)."""
-        return dsp.weighted_log_sum_exp(x, weights)
-
-    def quad_form(self, x: Any, matrix: Any) -> Any:
-        """x' S x: convex in x, linear in a PSD S (a worst-case covariance)."""
-        return dsp.saddle_quad_form(x, matrix)

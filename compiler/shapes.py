@@ -80,6 +80,12 @@ class _ShapeChecker:
             return (node.symbol,)  # a set's labels as numbers, indexed by itself
         return self.shapes.index(node.symbol)
 
+    def infer_Test(self, node: ir.Test, context: Index | None) -> Index:
+        index: Index = ()
+        for term in node.terms:
+            index = union(index, self.infer(term))
+        return index
+
     def infer_Range(self, node: ir.Range, context: Index | None) -> Index:
         self.infer(node.start)
         self.infer(node.stop)
@@ -226,6 +232,18 @@ class _ShapeChecker:
                         node.args[1].span, "give one loss per scenario: an expression indexed "
                         "by the scenario set only (sum or contract the other sets)")
         return ()
+
+    def call_indicator(self, node: ir.Call, args: list[Index]) -> Index:
+        return args[0]
+
+    def call_interp_map(self, node: ir.Call, args: list[Index]) -> Index:
+        sets = [a.symbol for a in node.args
+                if isinstance(a, ir.Ref) and a.symbol.kind is SymbolKind.SET]
+        if len(sets) != 2 or sets[0].root is sets[1].root:
+            raise error("E303", "interp_map needs two different sets", node.span,
+                        "write interp_map(points, keys): the set to interpolate onto and the "
+                        "set of key points, both with numeric labels")
+        return (sets[0], sets[1])
 
     def call_other(self, node: ir.Call, args: list[Index]) -> Index:
         return ()  # uncertainty sets and samplers: checked by their own passes

@@ -66,6 +66,10 @@ SIGNATURES: dict[str, Signature] = {
     "csv": _sig(1, 1, "row", "columns", "index", context=Context.DATA, words=("row",),
                 doc='csv("file.csv", row = last|first|"label", columns = [...])'),
     "chi2_quantile": _sig(2, 2, doc="chi2_quantile(p, dof): the chi-square quantile"),
+    "indicator": _sig(1, 1, doc="indicator(a == b): 1 where the comparison holds, else 0; "
+                      "compares numbers (== <= >=) or labels (==)"),
+    "interp_map": _sig(2, 2, doc="interp_map(points, keys): linear interpolation weights "
+                       "from the key points to the points, indexed [points, keys]"),
     # scenario samplers
     "normal": _sig(0, 2, "mean", "std", "seed", context=Context.SAMPLER,
                    doc="normal(mean, std, seed = N)"),

@@ -142,6 +142,18 @@ class Range(Expr):
     stop: Expr
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Test(Expr):
+    """A comparison used as a value, `indicator(rating == "AAA")`: 1 where it holds, else 0.
+
+    Only a call argument can be one (the grammar's `_argument`); `resolve` lets only
+    `indicator` take it.
+    """
+
+    terms: tuple[Expr, ...]
+    ops: tuple[Relation, ...]
+
+
 # ==== conditions ====
 
 

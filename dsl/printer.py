@@ -163,6 +163,13 @@ def _binop(node: ast.BinOp) -> Printed:
     return f"{_expr(node.left, level)} {node.op.value} {_expr(node.right, level + 1)}", level
 
 
+def _test(node: ast.Test) -> Printed:
+    parts = [_expr(node.terms[0], SUM)]
+    for op, term in zip(node.ops, node.terms[1:], strict=True):
+        parts += [op.value, _expr(term, SUM)]
+    return " ".join(parts), ATOM  # a call argument only, never an operand: no parentheses
+
+
 def _range(node: ast.Range) -> Printed:
     return f"{_expr(node.start, SUM)}..{_expr(node.stop, SUM)}", RANGE
 
@@ -179,6 +186,7 @@ _EXPRS: dict[type[ast.Expr], Callable[[Any], Printed]] = {
     ast.Neg: _neg,
     ast.BinOp: _binop,
     ast.Range: _range,
+    ast.Test: _test,
 }
 
 

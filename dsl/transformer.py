@@ -251,8 +251,11 @@ class ToAst(Transformer[Token, ast.Model]):
     def list(self, meta: Any, *items: ast.Expr | None) -> ast.ListLit:
         return ast.ListLit(items=tuple(i for i in items if i is not None), span=self._span(meta))
 
-    def call(self, meta: Any, func: Token, *arguments: ast.Expr | ast.Keyword | None) -> ast.Call:
-        present = [a for a in arguments if a is not None]
+    def call(self, meta: Any, func: Token,
+             *arguments: ast.Expr | ast.Keyword | ast.Comparison | None) -> ast.Call:
+        present = [ast.Test(terms=a.terms, ops=a.ops, span=a.span)
+                   if isinstance(a, ast.Comparison) else a
+                   for a in arguments if a is not None]
         return ast.Call(
             func=str(func),
             args=tuple(a for a in present if isinstance(a, ast.Expr)),

@@ -189,16 +189,15 @@ def load_robust_bond(path: str | Path | None = None) -> RobustBondData:
 
     curve = pd.read_csv(folder / "nominal_curve.csv")
     key_periods = curve["key_period"].to_numpy(dtype=int)
-    assert np.array_equal(key_periods, KEY_PERIODS)
     assert key_periods[0] <= periods[0] and key_periods[-1] >= periods[-1]
     spreads = pd.read_csv(folder / "nominal_spreads.csv").set_index("rating")["spread_per_period"]
-    assert list(spreads.index) == RATINGS
+    ratings = list(spreads.index)  # the paper's: AAA, AA, A, BBB (RATINGS)
 
-    rating_index = bonds["rating"].map({r: j for j, r in enumerate(RATINGS)}).to_numpy()
+    rating_index = bonds["rating"].map({r: j for j, r in enumerate(ratings)}).to_numpy()
     Fy = interpolation_matrix(key_periods, periods)
-    Fs = np.zeros((len(bonds), len(RATINGS)))
+    Fs = np.zeros((len(bonds), len(ratings)))
     Fs[np.arange(len(bonds)), rating_index] = 1.0
-    F = np.block([[Fy, np.zeros((len(periods), len(RATINGS)))],
+    F = np.block([[Fy, np.zeros((len(periods), len(ratings)))],
                   [np.zeros((len(bonds), len(key_periods))), Fs]])
     x_nom = np.concatenate([curve["yield_per_period"].to_numpy(float), spreads.to_numpy(float)])
 
@@ -206,7 +205,7 @@ def load_robust_bond(path: str | Path | None = None) -> RobustBondData:
     prec = pd.read_csv(folder / "factor_precision.csv", index_col=0)
     names = list(mean["factor"])
     assert list(prec.index) == names and list(prec.columns) == names
-    expected = [f"y_{k}" for k in key_periods] + [f"s_{r}" for r in RATINGS]
+    expected = [f"y_{k}" for k in key_periods] + [f"s_{r}" for r in ratings]
     assert names == expected, names
     P = prec.to_numpy(dtype=float)
     return RobustBondData(
@@ -307,7 +306,7 @@ def worst_case(data: RobustBondData, h: np.ndarray, alpha: float, drop_below: fl
     ex = exponents(data)
     budget = float(data.p @ h)
     keep = h[ex.bond] * data.p[ex.bond] > drop_below * budget
-    r, L = chi2_radius(alpha), whitening(data)
+    r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
     z = cp.Variable(len(data.mu))
     x = data.mu + L @ z
     offset = ex.log_c[keep] + np.log(h[ex.bond[keep]])
@@ -325,7 +324,7 @@ def worst_case_dual(data: RobustBondData, h: np.ndarray, alpha: float,
                     solver: str = cp.CLARABEL, **options: Any) -> dict:
     """Dual: max over the simplex of -sum rel_entr(nu, c h) + nu'G mu - r||L'G'nu|| - log p'h."""
     ex = exponents(data)
-    r, L = chi2_radius(alpha), whitening(data)
+    r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
     u = np.exp(ex.log_c) * h[ex.bond]
     nu = cp.Variable(len(u), nonneg=True)
     obj = (-cp.sum(cp.rel_entr(nu, u)) + (ex.G @ data.mu) @ nu
@@ -346,7 +345,7 @@ def first_order_worst_case(data: RobustBondData, h: np.ndarray, alpha: float,
     keep = h[ex.bond] > 0
     a = ex.log_c[keep] + np.log(h[ex.bond[keep]]) + ex.G[keep] @ x0
     g = ex.G[keep].T @ softmax(a)
-    r, L = chi2_radius(alpha), whitening(data)
+    r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
     Lg = L.T @ g
     delta0 = log_return(data, h, x0)
     return {
@@ -371,7 +370,7 @@ def robust_objective_form(data: RobustBondData, lam: float, alpha: float = 0.5,
                           solver: str = cp.CLARABEL, **options: Any) -> dict:
     """min_h max_{x in E} phi(h) - lam Delta(h, x), p'h = 1, as one convex problem (dual)."""
     ex = exponents(data)
-    r, L = chi2_radius(alpha), whitening(data)
+    r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
     h = cp.Variable(data.n, nonneg=True)
     nu = cp.Variable(len(ex.bond), nonneg=True)
     u = cp.multiply(np.exp(ex.log_c), h[ex.bond])
@@ -394,7 +393,7 @@ def robust_objective_form_dsp(data: RobustBondData, lam: float, alpha: float = 0
     import dsp
 
     ex = exponents(data)
-    r, L = chi2_radius(alpha), whitening(data)
+    r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
     h = cp.Variable(data.n, nonneg=True)
     z = cp.Variable(len(data.mu))
     weights = cp.multiply(np.exp(ex.log_c), h[ex.bond])
