@@ -9,6 +9,7 @@ DSP's bare `AssertionError` on an infeasible or unbounded problem becomes a stat
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import cvxpy as cp
@@ -258,8 +259,12 @@ class RobustModel:
 
     def solve(self, solver: str | None = None, **options: Any) -> Result:
         name = solver or ("CLARABEL" if self.backend == "dsp" else None)
-        result = self._solve_compiled(name, options)
-        if result.status in RETRY_STATUSES and name == "CLARABEL" and not options:
+        retry = name == "CLARABEL" and not options
+        with warnings.catch_warnings():
+            if retry:  # an inaccurate first answer is retried below, not reported
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+            result = self._solve_compiled(name, options)
+        if result.status in RETRY_STATUSES and retry:
             # Clarabel stalls short of its tolerance on some exponential-cone saddle forms
             # (the robust bond models): a larger regularization, then the log-sum-exp's
             # constants kept in the exponents instead of the weights (measured: each fixes

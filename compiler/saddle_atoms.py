@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import cvxpy as cp
@@ -25,7 +26,11 @@ class SaddleAtoms:
 
     def weighted_log_sum_exp(self, x: Any, weights: Any) -> Any:
         """log sum w exp(x): convex in x, concave in w >= 0 (the robust bond objective)."""
-        return dsp.weighted_log_sum_exp(x, weights)
+        with warnings.catch_warnings():
+            # dsp warns that it adds w >= 0 whenever w is not provably nonnegative; it is
+            # the constraint the model means (h * cashflow with h >= 0), so say nothing
+            warnings.filterwarnings("ignore", message="Weights are non-positive")
+            return dsp.weighted_log_sum_exp(x, weights)
 
     def quad_form(self, x: Any, matrix: Any) -> Any:
         """x' S x: convex in x, linear in a PSD S (a worst-case covariance)."""

@@ -41,3 +41,13 @@ def test_arbitrage_example_compares_nominal_and_robust():
     assert (table["robust"] - table["nominal"]).abs().max() > 0.05  # robustness moves it
     for column in table:
         assert table[column].min() >= -1e-9
+
+
+def test_robust_bond_sweep_trades_turnover_for_worst_case():
+    module = runpy.run_path(str(EXAMPLES[0].parent / "robust_bond_sweep.py"))
+    table = module["main"]()
+    assert set(table["status"]) == {"optimal"}
+    # more weight on the worst case never lowers it, and never lowers turnover
+    assert (table["worst-case log return"].diff().dropna() >= -1e-6).all()
+    assert (table["turnover phi"].diff().dropna() >= -1e-6).all()
+    assert table["turnover phi"].iloc[0] == pytest.approx(0, abs=1e-6)  # lambda = 1: benchmark
