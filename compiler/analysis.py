@@ -45,6 +45,23 @@ class WorstCaseAnalysis:
         self.notes = notes + ["no decisions: a worst-case analysis, each question solved as "
                               "the adversary's own convex problem"]
         self.lets = {d.symbol: d for d in model.lets}
+        self._check()
+
+    def _check(self) -> None:
+        """Located errors before any solve: each limit's form, each question's curvature."""
+        objective = self.model.objective
+        self._worst(objective.expr, objective.sense is ir.Sense.MAXIMIZE, None, {},
+                    f"objective '{objective.name}'", solve=False)
+        for con in self.model.constraints:
+            lhs, rhs, op = _limit_sides(con)
+            gap = self._gap(con, lhs, rhs)
+            self._worst(gap, op is ir.Relation.GE, None, {}, f"constraint '{con.name}'",
+                        None if not self.shapes.constraints[con.name] else 0, solve=False)
+
+    def _gap(self, con: ir.Constraint, lhs: ir.Expr, rhs: ir.Expr) -> ir.Expr:
+        gap = ir.BinOp(op=ir.BinOperator.SUB, left=lhs, right=rhs, span=con.span)
+        self.shapes.of[gap] = self.shapes.constraints[con.name]
+        return gap
 
     def solve(self, solver: str | None = None, **options: Any) -> Result:
         started = time.perf_counter()
@@ -73,6 +90,7 @@ class WorstCaseAnalysis:
         if violated:
             result.notes.append("violated in the worst case: " + ", ".join(violated))
         result.solve_time = time.perf_counter() - started
+        result.compiled = self  # the sets' centers, for nominal views (compiler/nominal.py)
         return result
 
     # ---- one adversary problem ----
@@ -82,8 +100,8 @@ class WorstCaseAnalysis:
                                 cp.Variable) for u in self.sets}
 
     def _worst(self, expr: ir.Expr, minimize: bool, solver: str | None,
-               options: dict[str, Any], what: str,
-               element: int | None = None) -> tuple[str, float | None, Evaluator, dict]:
+               options: dict[str, Any], what: str, element: int | None = None,
+               solve: bool = True) -> tuple[str, float | None, Evaluator, dict]:
         instances = self._instances()
         ev = Evaluator(self.shapes, self.bindings,
                        {u: i.expression for u, i in instances.items()}, self.lets)
@@ -101,6 +119,8 @@ class WorstCaseAnalysis:
                         expr.span, f"the adversary {'minimizes' if minimize else 'maximizes'} "
                         f"this over the uncertainty sets, so it must be {shape} in the "
                         "uncertain quantities")
+        if not solve:
+            return "unsolved", None, ev, {}
         try:
             retry = solver == "CLARABEL" and not options
             with warnings.catch_warnings():
@@ -123,20 +143,10 @@ class WorstCaseAnalysis:
     def _limit(self, con: ir.Constraint, solver: str | None,
                options: dict[str, Any]) -> tuple[ConstraintReport, dict, str]:
         """Each element's worst case of `lhs - rhs` (down for >=, up for <=)."""
-        condition = con.condition
-        if not isinstance(condition, ir.Comparison) or len(condition.terms) != 2:
-            raise error("E211", f"constraint '{con.name}' in a model without decisions",
-                        con.span, "write each limit of a worst-case analysis as one "
-                        "comparison, `expression >= limit` or `expression <= limit`")
-        lhs, rhs = condition.terms
-        op = condition.ops[0]
-        if op is ir.Relation.EQ:
-            raise error("E411", f"an equality in a model without decisions ('{con.name}')",
-                        con.span, "a worst-case limit is an inequality: >= or <=")
+        lhs, rhs, op = _limit_sides(con)
         index = self.shapes.constraints[con.name]
         sizes = tuple(self.bindings.size(s) for s in index)
-        gap = ir.BinOp(op=ir.BinOperator.SUB, left=lhs, right=rhs, span=con.span)
-        self.shapes.of[gap] = index
+        gap = self._gap(con, lhs, rhs)
         count = int(np.prod(sizes)) if sizes else 1
         slacks, values, chosen, status = [], [], [], "optimal"
         for k in range(count):
@@ -155,8 +165,21 @@ class WorstCaseAnalysis:
             value=labelled(self.bindings, np.array(values).reshape(sizes), index),
             slack=labelled(self.bindings, slack, index), dual=None,
             binding=(bool(abs(float(slack)) <= TOLERANCE) if not index
-                     else labelled(self.bindings, np.abs(slack) <= TOLERANCE, index) > 0))
+                     else _flags(labelled(self.bindings,
+                                          (np.abs(slack) <= TOLERANCE).astype(float), index))))
         return report, (chosen[0] if len(chosen) == 1 else {"elements": chosen}), status
+
+
+def _limit_sides(con: ir.Constraint) -> tuple[ir.Expr, ir.Expr, ir.Relation]:
+    condition = con.condition
+    if not isinstance(condition, ir.Comparison) or len(condition.terms) != 2:
+        raise error("E211", f"constraint '{con.name}' in a model without decisions",
+                    con.span, "write each limit of a worst-case analysis as one "
+                    "comparison, `expression >= limit` or `expression <= limit`")
+    if condition.ops[0] is ir.Relation.EQ:
+        raise error("E411", f"an equality in a model without decisions ('{con.name}')",
+                    con.span, "a worst-case limit is an inequality: >= or <=")
+    return condition.terms[0], condition.terms[1], condition.ops[0]
 
 
 def _value(value: Any) -> Any:
@@ -165,3 +188,7 @@ def _value(value: Any) -> Any:
 
 def _series(flat: Any, labels: list[Any]) -> pd.Series:
     return pd.Series(np.asarray(flat, dtype=float).reshape(-1), index=labels)
+
+
+def _flags(value: Any) -> Any:
+    return value.astype(bool) if isinstance(value, pd.Series | pd.DataFrame) else None

@@ -17,6 +17,7 @@ from scipy import stats
 
 from compiler import fixed_income, ir, labels, tensor
 from compiler.evaluate import Evaluator
+from compiler.fixed_income_builtins import LOWER as FIXED_INCOME
 from compiler.shapes import union
 from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import error
@@ -321,4 +322,5 @@ LOWER: dict[str, Callable[[Evaluator, ir.Call], Value]] = {
     "csv": _csv,
     "indicator": labels.indicator,
     "interp_map": _interp_map,
+    **FIXED_INCOME,  # bond_price, dv01, duration, convexity, key_rate_durations, carry, ...
 }

@@ -21,7 +21,8 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 
-from compiler import ir, tensor
+from compiler import entropy, ir, tensor
+from compiler.entropy import EntropyTerm
 from compiler.evaluate import Evaluator
 from compiler.lower import Part
 from compiler.shapes import contraction
@@ -51,11 +52,15 @@ class Lin:
 class Extractor:
     """Splits expressions into their affine parts in the uncertain quantities."""
 
-    def __init__(self, evaluate: Evaluator, model: ir.Model):
+    def __init__(self, evaluate: Evaluator, model: ir.Model, entropy_terms: bool = True):
         self.ev = evaluate
+        # log-sum-exp stand-ins (entropy.py) only where the counterpart is built; the DSP
+        # path extracts affine parts alone
+        self.entropy_terms = entropy_terms
         self.lets = {d.symbol: d for d in model.lets}
         self.axes: dict[Symbol, Symbol] = {}
         self.done: dict[ir.Expr, Lin] = {}  # the backend check and the build share work
+        self.entropy: list[EntropyTerm] = []  # log-sum-exp terms stood in for (entropy.py)
 
     def axis(self, u: Symbol) -> Symbol:
         """The trailing axis of u's coefficients: one position per element of u."""
@@ -178,6 +183,10 @@ class Extractor:
         return Lin(out, const, coef)
 
     def _Call(self, node: ir.Call) -> Lin:
+        if node.func == "log_sum_exp" and self.entropy_terms:
+            stand_in = entropy.stand_in(self, node)
+            if stand_in is not None:
+                return stand_in
         if node.func not in ("sum", "mean"):
             raise NotAffine(node, f"'{node.func}' of an uncertain quantity has no closed-form "
                             "counterpart")
@@ -306,6 +315,7 @@ def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
                                              sign, extractor)
     lowered.objective = total[0]
     rows = [RobustRow("objective", matrices, sign)]
+    checks: list[tuple[str, Any, float]] = [("objective", total[0], -sign)]
     for con in model.constraints:
         condition = con.condition
         if con.name not in robust or not isinstance(condition, ir.Comparison):
@@ -321,7 +331,36 @@ def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
             extra += aux
             label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
             rows.append(RobustRow(label, matrices, 1.0))
+            checks.append((label, worst, -1.0))
             parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
         lowered.parts[con.name] = parts
-    lowered.extra += extra
+    lowered.extra += extra + entropy_rows(extractor, sets, checks, rows)
     return lowered, rows
+
+
+def entropy_rows(extractor: Extractor, sets: dict[Symbol, Any],
+                 checks: list[tuple[str, Any, float]], rows: list[RobustRow]) -> list[Any]:
+    """t <= D(h, nu) for each log-sum-exp stood in for, where every expression that holds t
+    moves the right way with it (`direction` +1: must not fall as t rises)."""
+    from dsl.errors import error
+
+    out: list[Any] = []
+    for term in extractor.entropy:
+        users = [(name, expression, direction) for name, expression, direction in checks
+                 if tensor.is_expr(expression)
+                 and any(v is term.t for v in expression.variables())]
+        for _, expression, direction in users:
+            slope = entropy.slope(expression, term.t) * direction
+            if not np.all(np.isfinite(slope)) or np.any(slope < 0):
+                raise error("E412", "the adversary would raise this log-sum-exp, which is "
+                            "convex in the uncertain quantity", term.node.span,
+                            "a weighted log-sum-exp works for you only where the adversary "
+                            "lowers it: subtract it in a minimize objective, add it in a "
+                            "maximize one, or keep it on the large side of >=")
+        if not users:
+            continue
+        d, aux, pull = term.dual(sets[term.u].support)
+        out += [term.t <= d, *aux]
+        matrix = cp.reshape(pull, (1, pull.shape[0]), order="C")
+        rows += [RobustRow(name, {term.u: matrix}, 1.0) for name, _, _ in users]
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from compiler.problem import is_linear
+from compiler.problem import is_linear, is_qp
 from compiler.resolve import resolve
 from compiler.shapes import check_shapes
 from compiler.symbols import SymbolKind, index_text
@@ -40,7 +40,7 @@ def problem_class(compiled: CompiledModel) -> str:
     integer = "mixed-integer " if problem.is_mixed_integer() else ""
     if is_linear(problem):
         kind = "LP"
-    elif problem.is_qp():
+    elif is_qp(problem):
         kind = "QP"
     else:
         kind = "conic (SOCP/exponential/PSD)"

@@ -19,7 +19,7 @@ from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
 from compiler.shapes import Shapes
-from compiler.symbols import Symbol
+from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import Diagnostics, SpecError, error
 
 
@@ -129,13 +129,26 @@ class _Lowerer:
             except SpecError as exc:
                 diags.extend(exc)
         for let in self.model.lets:  # a let nothing uses is still reported
-            if let.symbol not in self.evaluate.let_values:
+            if let.symbol not in self.evaluate.let_values and not self.unbound(let.value):
                 try:
                     self.evaluate(ir.Ref(symbol=let.symbol, span=let.value.span))
                 except SpecError as exc:
                     diags.extend(exc)
         diags.raise_if_any()
         return lowered
+
+    def unbound(self, node: ir.Expr) -> bool:
+        """True if `node` mentions an uncertain quantity this lowering has no variable for
+        (the counterpart path: such lets are reported at the worst case after the solve)."""
+        lets = {d.symbol: d for d in self.model.lets}
+        stack = ir.refs(node)
+        while stack:
+            symbol = stack.pop().symbol
+            if symbol.kind is SymbolKind.UNCERTAIN and symbol not in self.evaluate.variables:
+                return True
+            if symbol in lets:
+                stack.extend(ir.refs(lets[symbol].value))
+        return False
 
     def bounds(self, definition: ir.VariableDef) -> list[cp.Constraint]:
         x = self.variables[definition.symbol]

@@ -28,9 +28,17 @@ MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
 BINDING_TOLERANCE = 1e-6
 
 
+def is_qp(problem: cp.Problem) -> bool:
+    """A QP: quadratic objective, piecewise-linear constraints. Every constraint's whole
+    expression is checked: cvxpy 1.7's `is_qp` looks only at the left side of `lhs <= rhs`
+    (so `t <= -rel_entr(...)` passed for a QP)."""
+    return problem.is_qp() and all(c.expr.is_pwl() for c in problem.constraints
+                                   if hasattr(c, "expr"))
+
+
 def is_linear(problem: cp.Problem) -> bool:
     """An LP or MILP: piecewise-linear objective and constraints (abs, max, cvar, ...)."""
-    return problem.is_qp() and problem.objective.expr.is_pwl()
+    return is_qp(problem) and problem.objective.expr.is_pwl()
 
 
 @functools.cache

@@ -83,9 +83,13 @@ def counterpart_blocker(model: ir.Model, extractor: Extractor, robust: dict[str,
                                       for t in c.condition.terms]  # type: ignore[union-attr]
     for node in nodes:
         try:
-            extractor.extract(node)
+            lin = extractor.extract(node)
         except NotAffine as exc:
             return exc
+        mixed = [t for t in extractor.entropy if t.u in lin.coef]
+        if mixed:  # u also enters outside the log-sum-exp: the terms' worst cases interact
+            return NotAffine(mixed[0].node, f"'{mixed[0].u.name}' enters this expression both "
+                             "inside a log-sum-exp and outside it")
     return None
 
 

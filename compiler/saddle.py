@@ -15,7 +15,6 @@ from typing import Any
 import cvxpy as cp
 import dsp
 import numpy as np
-import pandas as pd
 
 from compiler import ir, tensor
 from compiler.bindings import Bindings
@@ -38,7 +37,8 @@ from compiler.saddle_atoms import SaddleAtoms
 from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol
-from dsl.errors import error
+from compiler.worst_case import adversary_choice, lets_at_worst_case
+from dsl.errors import SpecError, error
 
 RETRY_STATUSES = ("solver_error", "optimal_inaccurate")
 
@@ -115,7 +115,7 @@ class RobustModel:
         self.instances["objective"] = list(objective_instances.values())
         decisions = dict(lowered.variables)
         extractor = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets),
-                              self.model)
+                              self.model, entropy_terms=False)
         affine = self._affine_objective(extractor, objective_instances, maximize)
         if affine is not None:
             lowered.objective = affine
@@ -229,7 +229,8 @@ class RobustModel:
                        shape: tuple[int, ...], count: int) -> Part:
         """A part that is not affine in the uncertain quantities, lowered as written."""
         uncertain = self.robust[con.name]
-        probe = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets), self.model)
+        probe = Extractor(Evaluator(self.shapes, self.bindings, decisions, lets), self.model,
+                          entropy_terms=False)
         right_only = not probe.uncertain_in(lhs)
         first, second = (rhs, lhs) if right_only else (lhs, rhs)
         upper = (op is ir.Relation.LE) != right_only  # saddle_max(first - second) <= 0
@@ -258,7 +259,8 @@ class RobustModel:
     # ---- solving and reporting ----
 
     def solve(self, solver: str | None = None, **options: Any) -> Result:
-        name = solver or ("CLARABEL" if self.backend == "dsp" else None)
+        name = solver or ("CLARABEL" if self.backend == "dsp"
+                          else self.compiled.default_solver())
         retry = name == "CLARABEL" and not options
         with warnings.catch_warnings():
             if retry:  # an inaccurate first answer is retried below, not reported
@@ -277,6 +279,10 @@ class RobustModel:
                 result = self._solve_compiled(name, {})
             result.notes.append(f"the first solve ended '{first}'; solved again with "
                                 "Clarabel's retry settings")
+        if result.status in RETRY_STATUSES and retry and self.backend == "counterpart":
+            result = self._saddle_point_fallback(result, name)
+            if result.worst_case.get("backend") == "dsp":
+                return result
         if not result.status.startswith("optimal"):
             result.notes.append(self._diagnosis(name))
         result.worst_case = {"backend": self.backend}
@@ -287,8 +293,27 @@ class RobustModel:
         elif result.status.startswith("optimal"):
             result.worst_case["gap"] = 0.0
         if result.status.startswith("optimal"):
-            result.worst_case.update(self._worst_case())
+            result.worst_case.update(adversary_choice(self))
+            lets_at_worst_case(self, result)
         return result
+
+    def _saddle_point_fallback(self, result: Result, name: str | None) -> Result:
+        """The counterpart solve still failed: the saddle-point form of the same model, if
+        it takes it (continuous decisions), is the second opinion; said in the notes."""
+        if any({"integer", "binary"} & v.flags for v in self.model.variables):
+            return result
+        try:
+            twin = RobustModel(self.model, self.shapes, self.bindings, self.sets,
+                               self.robust, self.exact, "dsp", [])
+        except SpecError:
+            return result
+        second = twin.solve(solver=name)
+        if not second.status.startswith("optimal"):
+            return result
+        second.notes[:0] = self.notes + [f"the closed-form counterpart's solve ended "
+                                         f"'{result.status}'; the saddle-point form solved "
+                                         "the same model"]
+        return second
 
     def _solve_compiled(self, name: str | None, options: dict[str, Any]) -> Result:
         try:
@@ -327,38 +352,6 @@ class RobustModel:
                     "sets; shrink a set or relax a robust limit")
         return (f"the nominal problem (each uncertain quantity at its set's center) is "
                 f"{problem.status} too: the trouble is not the uncertainty")
-
-    def _worst_case(self) -> dict[str, Any]:
-        collected: dict[tuple[str, Symbol], list[np.ndarray]] = {}
-        if self.backend == "counterpart":
-            for row in self.rows:
-                for u, matrix in row.coef.items():
-                    a = np.atleast_2d(np.asarray(matrix.value, dtype=float)) * row.sign
-                    collected.setdefault((row.name, u), []).extend(
-                        self.sets[u].argmax(a_i) for a_i in a)
-        else:
-            for name, instances in self.instances.items():
-                for instance in instances:
-                    value = instance.expression.value
-                    if value is not None:
-                        collected.setdefault((name, instance.symbol), []).append(
-                            np.asarray(value, dtype=float).reshape(-1))
-        out: dict[str, Any] = {}
-        for (name, u), values in collected.items():
-            self._put(out, name, u, np.array(values))
-        return out
-
-    def _put(self, out: dict[str, Any], name: str, u: Symbol, values: np.ndarray) -> None:
-        """One row per element of the objective or constraint: a Series for one, else a
-        DataFrame (rows: the constraint's elements in order; columns: u's labels)."""
-        labels = self.bindings.labels_of(u.index[0]) if len(u.index) == 1 else None
-        entry = out.setdefault(name, {})
-        if values.shape[0] == 1:
-            flat = values[0]
-            entry[u.name] = (pd.Series(flat, index=labels) if labels is not None
-                             else float(flat[0]) if flat.size == 1 else flat.tolist())
-        else:
-            entry[u.name] = pd.DataFrame(values, columns=labels)
 
     def verify(self, solver: str | None = None) -> dict[str, Any]:
         """Solve with both paths (where both exist) and report the difference."""

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from compiler import ir
+from compiler import fixed_income_shapes, ir
 from compiler.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import Diagnostics, SpecError, error
 
@@ -178,6 +178,8 @@ class _ShapeChecker:
             return ()
         if func in ELEMENTWISE:
             return args[0]
+        if func in fixed_income_shapes.RULES:  # bond_price, dv01, ..., cs01
+            return fixed_income_shapes.RULES[func](node, args, self.shapes.of, self.model)
         return getattr(self, f"call_{func}", self.call_other)(node, args)
 
     def reduce_over(self, node: ir.Call, arg: Index, over: ir.Expr) -> Index:

@@ -32,6 +32,12 @@ def _sig(min_args: int, max_args: int | None, *keywords: str,
     return Signature(min_args, max_args, frozenset(keywords), context, frozenset(words), doc)
 
 
+def _bond_sig(max_args: int, *keywords: str, doc: str) -> Signature:
+    """A bond function: the curve is optional positionally when `discount = df` is given."""
+    return _sig(1, max_args, "spread", "discount", "compounding", *keywords,
+                words=("kind", "compounding"), doc=doc)
+
+
 SIGNATURES: dict[str, Signature] = {
     # reductions along all index sets, or along one with `over = S`
     "sum": _sig(1, 1, "over", doc="sum(x) or sum(x, over = S)"),
@@ -70,6 +76,19 @@ SIGNATURES: dict[str, Signature] = {
                       "compares numbers (== <= >=) or labels (==)"),
     "interp_map": _sig(2, 2, doc="interp_map(points, keys): linear interpolation weights "
                        "from the key points to the points, indexed [points, keys]"),
+    # fixed income: data computed at the nominal curve (docs/language.md, "Fixed income")
+    "bond_price": _bond_sig(2, doc="bond_price(cashflow, curve, spread = s) = "
+                            "sum_t c_t exp(-t (y_t + s)), or bond_price(cashflow, discount = df)"),
+    "dv01": _bond_sig(2, doc="dv01(cashflow, curve, spread = s): -dP/dy for a 1bp shift"),
+    "duration": _bond_sig(2, "kind", doc="duration(cashflow, curve, kind = modified|macaulay, "
+                          "compounding = continuous|periodic), in periods"),
+    "convexity": _bond_sig(2, doc="convexity(cashflow, curve, spread = s): (1/P) d2P/dy2"),
+    "key_rate_durations": _bond_sig(3, doc="key_rate_durations(cashflow, curve, keys, "
+                                    "spread = s), indexed [bond, keys]"),
+    "carry": _bond_sig(3, "repo", doc="carry(cashflow, curve, horizon, spread = s, repo = r)"),
+    "rolldown": _bond_sig(3, doc="rolldown(cashflow, curve, horizon, spread = s)"),
+    "cs01": _sig(3, 3, "recovery", "rate", doc="cs01(spread, coupon, maturity, recovery = R, "
+                 "rate = r): CDS mark-to-market change for +1bp, per unit notional"),
     # scenario samplers
     "normal": _sig(0, 2, "mean", "std", "seed", context=Context.SAMPLER,
                    doc="normal(mean, std, seed = N)"),

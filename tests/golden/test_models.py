@@ -13,15 +13,18 @@ from pathlib import Path
 import pytest
 from oracles.arbitrage import solve_allocation, solve_basis, solve_merger, solve_robust
 from oracles.cds import TICKERS, calendar_rolling
+from oracles.cds_cs01 import monthly as cds_cs01_monthly
 from oracles.robust_bond import (
     constraint_form,
     first_order_worst_case,
     load_robust_bond,
     robust_objective_form,
+    robust_objective_form_krd,
     worst_case,
 )
 from oracles.robust_mean import solve_robust_mean
 from oracles.treasury import solve_treasury, treasury_data
+from oracles.treasury_duration_neutral import solve_duration_neutral
 
 from compiler import compile_model, load
 from compiler.describe import describe_ir
@@ -91,8 +94,9 @@ def _by_bond(data, values) -> dict:
 def _robust_bond_oracle() -> dict:
     data = _bond_sample()
     answer = robust_objective_form(data, lam=10.5, alpha=0.5)
-    # Saddle takes the DSP path here (the oracle solves the relative-entropy dual): the
-    # saddle-point solve agrees to ~1e-6 relative and the holdings to ~1e-4 of the budget.
+    # Saddle's counterpart here is also a relative-entropy dual (its own, built by the
+    # compiler); two interior-point solves of a flat problem agree to ~1e-6 relative in
+    # the objective and ~1e-4 of the budget in the holdings.
     return {"status": answer["status"], "objective": answer["value"],
             "values": {"h": _by_bond(data, answer["h"])},
             "objective_rel": 1e-5, "values_abs": 1e-4}
@@ -118,13 +122,44 @@ def _robust_bond_analysis_oracle() -> dict:
                                          strict=True))}}
 
 
+def _robust_bond_krd_oracle() -> dict:
+    data = _bond_sample()
+    answer = robust_objective_form_krd(data, lam=10.5, tolerance=0.25)
+    # the same two-solver agreement as _robust_bond_oracle
+    return {"status": answer["status"], "objective": answer["value"],
+            "values": {"h": _by_bond(data, answer["h"])},
+            "objective_rel": 1e-5, "values_abs": 1e-4}
+
+
 ORACLES = {"treasury": _treasury_oracle, "cds_hedge": _cds_oracle,
            "robust_mean": _robust_mean_oracle,
            "arbitrage_allocation": _arbitrage_allocation_oracle,
            "arbitrage_robust": _arbitrage_robust_oracle,
            "basis_trade": _basis_trade_oracle, "merger_arb": _merger_arb_oracle,
            "robust_bond": _robust_bond_oracle, "robust_bond_floor": _robust_bond_floor_oracle,
-           "robust_bond_analysis": _robust_bond_analysis_oracle}
+           "robust_bond_analysis": _robust_bond_analysis_oracle,
+           "robust_bond_krd": _robust_bond_krd_oracle}
+
+
+def _treasury_duration_neutral_oracle() -> dict:
+    data = treasury_data(ROOT / "models" / "data" / "real_yields_2024.csv")
+    answer = solve_duration_neutral(data)
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"w": dict(zip(["5Y", "7Y", "10Y", "20Y", "30Y"],
+                                     answer["weights"].tolist(), strict=True))},
+            "constraint_values": {"tail_risk": answer["cvar"],
+                                  "duration_neutral": abs(answer["dv01"])}}
+
+
+def _cds_hedge_cs01_oracle() -> dict:
+    table = cds_cs01_monthly()  # CS01 from QuantLib's CDS engine, one LP per month
+    return {"status": "optimal",
+            "periods": {end: {"notional": {t: row[t] for t in TICKERS},
+                              "objective": row["objective"]} for end, row in table.iterrows()}}
+
+
+ORACLES |= {"treasury_duration_neutral": _treasury_duration_neutral_oracle,
+            "cds_hedge_cs01": _cds_hedge_cs01_oracle}
 
 
 def _updating(request) -> bool:

@@ -516,3 +516,37 @@ def constraint_form_dsp(data: RobustBondData, floor: float = 90.0, budget: float
         hv = np.maximum(h.value, 0)
         out.update(h=hv, phi=turnover(data, hv, budget))
     return out
+
+
+def key_rate_durations(data: RobustBondData) -> np.ndarray:
+    """(n, keys): -(1/P_i) dP_i/dx_j for the key yields, at today's curve and spreads.
+
+    P_i = sum_t c_it exp(-t (y_t + s_i)) and y = F_y x, so dP_i/dx_j = -sum_t t c_it
+    exp(-t (y_t + s_i)) F_y[t, j]: written out here, not taken from Saddle.
+    """
+    keys = data.F.shape[1] - len(np.unique(data.rating_index))
+    Fy = data.F[: data.T, :keys]
+    pv = data.C * np.exp(-np.outer(data.s_nom, data.periods) - data.periods * data.y_nom)
+    return (pv * data.periods) @ Fy / pv.sum(axis=1, keepdims=True)
+
+
+def robust_objective_form_krd(data: RobustBondData, lam: float, tolerance: float,
+                              alpha: float = 0.5, solver: str = cp.CLARABEL) -> dict:
+    """`robust_objective_form` with |sum_i (h_i p_i - w_i) KRD_ij| <= tolerance for each key."""
+    ex = exponents(data)
+    r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
+    krd = key_rate_durations(data)
+    h = cp.Variable(data.n, nonneg=True)
+    nu = cp.Variable(len(ex.bond), nonneg=True)
+    u = cp.multiply(np.exp(ex.log_c), h[ex.bond])
+    neg_delta = (cp.sum(cp.rel_entr(nu, u)) - (ex.G @ data.mu) @ nu
+                 + r * cp.norm(L.T @ ex.G.T @ nu, 2))
+    phi = turnover(data, h)
+    match = krd.T @ (cp.multiply(h, data.p) - data.w)
+    prob = cp.Problem(cp.Minimize(phi + lam * neg_delta),
+                      [data.p @ h == 1, cp.sum(nu) == 1, cp.abs(match) <= tolerance])
+    out = _solve(prob, solver)
+    if h.value is not None:
+        hv = np.maximum(h.value, 0)
+        out.update(h=hv, phi=turnover(data, hv), krd=krd, match=krd.T @ (hv * data.p - data.w))
+    return out
