@@ -175,9 +175,10 @@ class CompiledModel:
             return None
         index = self.shapes.constraints[con.name]
         slacks = [_slack(p) for p in parts]
-        slack = np.minimum.reduce(slacks) if len(slacks) > 1 else slacks[0]
-        scale = np.maximum.reduce([np.abs(np.asarray(_value_of(side), dtype=float))
-                                   for p in parts for side in (p.lhs, p.rhs)])
+        # parts of a chained constraint may mix a scalar side with indexed ones: broadcast
+        slack = functools.reduce(np.minimum, slacks)
+        scale = functools.reduce(np.maximum, [np.abs(np.asarray(_value_of(side), dtype=float))
+                                              for p in parts for side in (p.lhs, p.rhs)])
         duals = [p.constraint.dual_value for p in parts]
         dual = None if any(d is None for d in duals) else np.sum(
             [np.asarray(d, dtype=float) for d in duals], axis=0)

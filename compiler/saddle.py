@@ -212,12 +212,13 @@ class RobustModel:
             for row in range(count):
                 local = {u: self._instance(u, dsp.LocalVariable) for u in matrices}
                 self.instances.setdefault(label, []).extend(local.values())
-                element = const[row] if shape else const
-                for u, matrix in matrices.items():
-                    element = element + dsp.inner(_vector(matrix[row]),
-                                                  _vector(local[u].expression))
+                bilinear = sum(dsp.inner(_vector(matrix[row]), _vector(local[u].expression))
+                               for u, matrix in matrices.items())
                 rows = [c for i in local.values() for c in i.constraints]
-                extremes.append(dsp.saddle_max(element, rows))
+                # the certain part stays outside saddle_max: DSP cannot classify a decision
+                # that appears only there (`beta * e <= t`: t)
+                extremes.append((const[row] if shape else const)
+                                + dsp.saddle_max(bilinear, rows))
             stacked = cp.hstack(extremes)
             worst = cp.reshape(stacked, (count,), order="C")
             parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))

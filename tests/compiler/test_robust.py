@@ -826,3 +826,21 @@ def test_worst_case_covariance_is_an_uncertain_psd_matrix():
     assert result.status == "optimal" and result.worst_case["backend"] == "dsp"
     assert result.objective == pytest.approx(oracle.value, rel=1e-5)
     np.testing.assert_allclose(result.values["w"].to_numpy(), w.value, atol=1e-3)
+
+
+def test_chained_robust_fit_agrees_on_both_backends():
+    # a decision that appears only in the certain part of a robust row (t), and a chained
+    # robust constraint: both once broke (DSP could not classify t; the report's reduce)
+    body = ("set d = 1..4\nparam y[d] = [1, 2, 3, 4]\nparam x[d] = [1, 2.1, 2.9, 4.2]\n"
+            "uncertain e in box(-0.01, 0.01)\nvariable beta\nvariable t[d]\n"
+            "minimize loss: sum(t)\nsubject to\n    fit: -t <= y - beta * (x + e) <= t\n")
+    dual = compile_text(body, backend="counterpart").solve()
+    saddle = compile_text(body, backend="dsp").solve()
+    # closed form of the counterpart by hand: min_beta sum |y - beta x| + 0.01 * 4 * |beta|
+    beta = cp.Variable()
+    xs, ys = np.array([1, 2.1, 2.9, 4.2]), np.array([1.0, 2, 3, 4])
+    hand = cp.Problem(cp.Minimize(cp.sum(cp.abs(ys - beta * xs)) + 0.04 * cp.abs(beta)))
+    hand.solve()
+    assert dual.objective == pytest.approx(hand.value, abs=1e-7)
+    assert saddle.objective == pytest.approx(hand.value, abs=1e-6)
+    assert dual.constraints["fit"].slack.to_numpy() == pytest.approx(0, abs=1e-6)

@@ -14,6 +14,7 @@ import pytest
 from oracles.arbitrage import solve_allocation, solve_basis, solve_merger, solve_robust
 from oracles.cds import TICKERS, calendar_rolling
 from oracles.cds_cs01 import monthly as cds_cs01_monthly
+from oracles.pairs import solve_pairs
 from oracles.robust_bond import (
     constraint_form,
     first_order_worst_case,
@@ -161,6 +162,14 @@ def _cds_hedge_cs01_oracle() -> dict:
 ORACLES |= {"treasury_duration_neutral": _treasury_duration_neutral_oracle,
             "cds_hedge_cs01": _cds_hedge_cs01_oracle}
 
+
+def _pairs_hedge_oracle() -> dict:
+    answer = solve_pairs()  # the robust fit, polished exactly; t: each day's worst residual
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"t": answer["t"]}}
+
+
+ORACLES |= {"pairs_hedge": _pairs_hedge_oracle}
 
 def _updating(request) -> bool:
     return bool(request.config.getoption("--update-goldens")) or \
