@@ -6,7 +6,8 @@ from compiler.problem import CompiledModel
 from compiler.result import Result, TableResult
 from compiler.rolling import RollingModel
 from compiler.sweep import sweep
+from compiler.unit_values import InBaseUnits
 from dsl.errors import SpecError
 
-__all__ = ["CompiledModel", "DaskEngine", "LocalPool", "Result", "RollingModel", "SpecError",
-           "TableResult", "compile_model", "load", "loads", "sweep"]
+__all__ = ["CompiledModel", "DaskEngine", "InBaseUnits", "LocalPool", "Result", "RollingModel",
+           "SpecError", "TableResult", "compile_model", "load", "loads", "sweep"]

@@ -19,14 +19,17 @@ from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol, SymbolKind, index_text
+from compiler.unit_values import outside_value
+from compiler.units import Units, check_units
 from dsl import ast
 from dsl.errors import Diagnostics, SpecError, error
 
 
 class _Binder:
     def __init__(self, model: ir.Model, shapes: Shapes, overrides: Mapping[str, Any],
-                 sandbox: data.Sandbox):
+                 sandbox: data.Sandbox, units: Units):
         self.model, self.shapes, self.overrides = model, shapes, dict(overrides)
+        self.units = units
         self.bindings = Bindings(sandbox)
         self.evaluate = Evaluator(shapes, self.bindings)
 
@@ -74,7 +77,7 @@ class _Binder:
         if definition.value is None:
             return  # an alias shares its root's labels
         if symbol.name in self.overrides:  # labels from Python: a list, Index, Series
-            given = self.overrides[symbol.name]
+            given, _ = outside_value(self.overrides[symbol.name], None)
             values = given.index if isinstance(given, pd.Series) and not isinstance(
                 given.index, pd.RangeIndex) else given
             labels = [_tidy(data.label_texts([v])[0]) if isinstance(
@@ -126,19 +129,26 @@ class _Binder:
 
     def param_def(self, definition: ir.ParamDef) -> None:
         symbol = definition.symbol
-        if symbol.name in self.overrides:
-            self.bindings.values[symbol] = self.override(symbol, self.overrides[symbol.name])
+        if symbol.name in self.overrides:  # in the declared unit (compiler/units.py)
+            given, scale = outside_value(self.overrides[symbol.name], definition.unit, symbol)
+            self.bindings.values[symbol] = self.override(symbol, given) * scale
             return
         if definition.value is None:
             raise error("E506", f"param '{symbol.name}' has no value", symbol.span,
                         f"give it one in the file (`param {symbol.name} = ...`), with "
                         f"--param {symbol.name}=VALUE, or params={{'{symbol.name}': ...}}")
         if labels.is_text(self.evaluate, definition.value):  # each bond's rating, say
+            if definition.unit is not None:
+                raise error("E505", f"{symbol.describe()} is declared in {definition.unit} "
+                            f"but holds labels", definition.value.span,
+                            "a unit belongs to numbers: remove `in "
+                            f"{definition.unit}` or read a numeric column")
             sizes = tuple(self.bindings.size(s) for s in symbol.index)
             self.bindings.values[symbol] = labels.full_text(self.evaluate, definition.value,
                                                             symbol.index, sizes)
             return
-        self.bindings.values[symbol] = self.full(definition.value, symbol.index)
+        scale = self.units.scales.get(symbol, 1.0)  # from its declared unit, once
+        self.bindings.values[symbol] = self.full(definition.value, symbol.index) * scale
 
     def full(self, node: ir.Expr, index: tuple[Symbol, ...]) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # reported below
@@ -290,15 +300,17 @@ def _tidy(value: Any) -> Any:
 
 
 def bind(model: ir.Model, shapes: Shapes, overrides: Mapping[str, Any] | None,
-         sandbox: data.Sandbox) -> Bindings:
+         sandbox: data.Sandbox, units: Units | None = None) -> Bindings:
     """Read and compute every set, param and scenario matrix.
 
     Args:
         model: the resolved model.
         shapes: its index sets.
         overrides: param values given from outside (numbers, lists, arrays, pandas objects);
-            they replace the file's values.
+            they replace the file's values and, like them, are in the param's declared
+            unit (wrap a value already in decimals and dollars in `units.InBaseUnits`).
         sandbox: where csv(...) may read.
+        units: the units pass's result (run here if not given): declared units convert.
 
     Returns:
         `Bindings`: labels and values.
@@ -306,4 +318,5 @@ def bind(model: ir.Model, shapes: Shapes, overrides: Mapping[str, Any] | None,
     Raises:
         SpecError: E5xx, every data problem at once.
     """
-    return _Binder(model, shapes, overrides or {}, sandbox).run()
+    return _Binder(model, shapes, overrides or {}, sandbox,
+                   units if units is not None else check_units(model)).run()

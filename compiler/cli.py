@@ -1,4 +1,4 @@
-"""The `saddle` command: check, solve, fmt, compile. `main(argv) -> int` runs in-process.
+"""The `saddle` command: check, solve, plot, fmt, compile. `main(argv) -> int` runs in-process.
 
 Exit codes: 0 ok, 1 model error (SpecError), 2 usage, 3 unreadable input, 4 solved but
 not optimal, 70 internal error (a bug in Saddle; never a traceback). Diagnostics go to
@@ -13,13 +13,19 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from compiler.analysis import WorstCaseAnalysis
 from compiler.describe import describe_ir, describe_problem
 from compiler.engines import Engine, Job, make_engine
 from compiler.pipeline import compile_model
+from compiler.plot import PlotUnavailable
+from compiler.plot_cli import add_plot_parser, plot_command
+from compiler.plot_data import PlotError
 from compiler.problem import installed_solvers
+from compiler.risk import risk_report
 from compiler.rolling import Every, RollingModel
 from compiler.saddle import RobustModel
 from compiler.sweep import parse_sweep, sweep_job
+from compiler.unit_values import InBaseUnits
 from dsl import ast, format_model, parse, parse_expression
 from dsl.dump import dump
 from dsl.errors import SpecError
@@ -58,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                                         "mixed-integer, CLARABEL otherwise)")
     solve.add_argument("--format", choices=("table", "json", "csv"), default="table")
     solve.add_argument("--output", metavar="PATH", help="write the result here, not stdout")
+    solve.add_argument("--risk", action="store_true",
+                       help="add the positions' DV01, key-rate DV01 ladder and CS01 ladder "
+                            "(params computed by dv01, key_rate_durations, cs01)")
     solve.add_argument("--every", metavar="PERIOD",
                        help="re-optimize per window: month, quarter, year, week or 'N days' "
                             "(replaces the model's `rebalance every ...`)")
@@ -81,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     emit = commands.add_parser("compile", help="show a compiler stage")
     data_options(emit)
     emit.add_argument("--emit", choices=("ast", "ir", "cvxpy"), required=True)
+    add_plot_parser(commands, data_options)
     return parser
 
 
@@ -97,6 +107,19 @@ def _literal(node: ast.Expr, text: str) -> Any:
     raise UsageError(f"--param value '{text}' must be a number or a list of numbers")
 
 
+def _with_units(node: ast.Expr, value: Any) -> Any:
+    """A value written with units is already converted: a declared unit must not convert
+    it again (compiler/units.py); a value without one is in the param's declared unit."""
+    leaves, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Neg | ast.ListLit):
+            stack.extend([item.operand] if isinstance(item, ast.Neg) else item.items)
+        else:
+            leaves.append(isinstance(item, ast.Quantity))
+    return InBaseUnits(value, mixed=not all(leaves)) if any(leaves) else value
+
+
 def parse_params(pairs: list[str]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for pair in pairs:
@@ -104,9 +127,10 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
         if not sep or not name.strip().isidentifier():
             raise UsageError(f"--param '{pair}' should look like NAME=VALUE")
         try:
-            params[name.strip()] = _literal(parse_expression(text, f"--param {name}"), text)
+            node = parse_expression(text, f"--param {name}")
         except SpecError as exc:
             raise UsageError(f"--param {name}: {exc.diagnostics[0].message}") from None
+        params[name.strip()] = _with_units(node, _literal(node, text))
     return params
 
 
@@ -143,6 +167,13 @@ def _write(text: str, output: str | None) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     compiled = _compile(args)
+    if isinstance(compiled, WorstCaseAnalysis):
+        print(f"{args.file}: ok — worst-case analysis (no decisions): the objective and "
+              f"{len(compiled.model.constraints)} limit(s), each the adversary's own convex "
+              "problem")
+        if args.verify:
+            print("verify: a worst-case analysis has one path (there is no game to dualize)")
+        return EXIT_OK
     if isinstance(compiled, RobustModel):
         print(f"{args.file}: ok — robust model, {compiled.backend} backend "
               f"({describe_problem(compiled.compiled, brief=True)})")
@@ -187,6 +218,9 @@ def run_solve(args: argparse.Namespace) -> int:
         raise UsageError(f"solver '{args.solver}' is not installed; installed: "
                          f"{', '.join(_solvers())}")
     engine = _engine(args)
+    if args.risk and (args.sweep is not None or isinstance(compiled, RollingModel)):
+        raise UsageError("--risk reports one solve's positions; a rolling run or a sweep "
+                         "has one per window or point: solve one on its own")
     if args.sweep is not None:
         try:
             name, values = parse_sweep(args.sweep)
@@ -202,11 +236,16 @@ def run_solve(args: argparse.Namespace) -> int:
         table_text = result.table_text()
     else:
         result = compiled.solve(solver=args.solver)
+        if args.risk and result.status.startswith("optimal"):
+            result.risk = risk_report(compiled, result)
         table_text = result.table()
     if args.format == "json":
         text = result.to_json()
     elif args.format == "csv":
         text = result.to_frame().to_csv(index=False).rstrip("\n")
+        diagnosis = getattr(result, "diagnosis", None)
+        if diagnosis is not None:  # infeasible or unbounded: said beside the CSV, not in it
+            print("\n".join(diagnosis.lines()), file=sys.stderr)
     else:
         text = table_text
     _write(text, args.output)
@@ -237,7 +276,16 @@ def run_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"check": run_check, "solve": run_solve, "fmt": run_fmt, "compile": run_compile}
+def run_plot(args: argparse.Namespace) -> int:
+    """`saddle plot` (compiler/plot_cli.py); a kind that does not fit the model is exit 2."""
+    try:
+        return plot_command(args, _compile(args), _engine(args), parse_params(args.param))
+    except (PlotError, PlotUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+
+
+COMMANDS = {"check": run_check, "solve": run_solve, "plot": run_plot, "fmt": run_fmt,
+            "compile": run_compile}
 
 
 def _quiet_known_warnings() -> None:

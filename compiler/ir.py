@@ -153,6 +153,7 @@ class VariableDef:
     upper: Expr | None = None
     flags: frozenset[str] = frozenset()
     role: Role = Role.DECISION
+    unit: str | None = None  # `variable notional[S] in $M`: its dimension (compiler/units.py)
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)

@@ -1,6 +1,6 @@
 """The passes, in order. `compile_model` runs them; nothing else lives here.
 
-    parse (dsl) -> resolve -> check_shapes -> bind -> find_exact_forms -> lower
+    parse (dsl) -> resolve -> check_shapes -> check_units -> bind -> find_exact_forms -> lower
     -> check_discipline -> CompiledModel
 
 Shapes come before bind: index sets are symbolic, so a misaligned expression is reported
@@ -29,9 +29,11 @@ from compiler.robust import compile_robust
 from compiler.rolling import Every, RollingModel, rolling_model
 from compiler.saddle import RobustModel
 from compiler.shapes import check_shapes
+from compiler.units import check_units
 from dsl import ast
 
-PASSES = ("resolve", "check_shapes", "bind", "find_exact_forms", "lower", "check_discipline")
+PASSES = ("resolve", "check_shapes", "check_units", "bind", "find_exact_forms", "lower",
+          "check_discipline")
 # A model that rebalances runs the last three passes once per window (compiler/rolling.py).
 
 
@@ -72,9 +74,10 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
         raise NotADirectoryError(f"data folder not found: {data_dir}")
     resolved = resolve(model)
     shapes = check_shapes(resolved)
+    units = check_units(resolved)
     folder = Path(base_dir) if base_dir is not None else model_folder(model)
     sandbox = Sandbox.for_model(folder, Path(data_dir) if data_dir is not None else None)
-    bindings = bind(resolved, shapes, params, sandbox)
+    bindings = bind(resolved, shapes, params, sandbox, units)
     if every is not None or resolved.rebalance is not None:
         source = model.span.source
         job = Job(source.text, source.name, str(folder),

@@ -143,6 +143,7 @@ class CompiledModel:
                         notes=notes, solver=solver, solve_time=elapsed, problem=self.problem)
         notes.extend(explain_status(status, model))
         if not has_values:
+            result.explain = functools.partial(self.diagnose, status)
             return result
         result.objective = float(self.problem.value)
         for symbol, variable in self.lowered.variables.items():
@@ -158,6 +159,12 @@ class CompiledModel:
             if report is not None:
                 result.constraints[con.name] = report
         return result
+
+    def diagnose(self, status: str) -> Any:
+        """Why `status` (infeasible, unbounded) in the model's names: `compiler.diagnose`."""
+        from compiler.diagnose import diagnose  # it solves through this module
+
+        return diagnose(self, status)
 
     def labelled(self, value: Any, index: tuple[Symbol, ...]) -> Labelled:
         return labelled(self.bindings, value, index)

@@ -252,7 +252,8 @@ class _Resolver:
         index = self.index_sets(decl.index, decl)
         lower, upper, flags = self._flags_and_bounds(decl, SymbolKind.VARIABLE)
         symbol = self.declare(decl, SymbolKind.VARIABLE, index)
-        return ir.VariableDef(symbol=symbol, lower=lower, upper=upper, flags=flags)
+        return ir.VariableDef(symbol=symbol, lower=lower, upper=upper, flags=flags,
+                              unit=decl.unit)
 
     def uncertain_decl(self, decl: ast.UncertainDecl) -> ir.UncertainDef:
         index = self.index_sets(decl.index, decl)

@@ -7,9 +7,12 @@ it binds. A status other than "optimal" is data, explained in `notes`, never an 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import cvxpy as cp
@@ -41,10 +44,22 @@ class Result:
     solver: str = ""
     solve_time: float = 0.0
     problem: cp.Problem | None = field(default=None, repr=False)
+    # `saddle solve --risk` / compiler.risk.risk_report: DV01, key-rate and CS01 ladders
+    risk: dict[str, Any] | None = None
+    # the robust model that solved it: plots read its sets' centers (the nominal)
+    compiled: Any = field(default=None, repr=False, compare=False)
+    # infeasible or unbounded: computes the diagnosis (compiler/diagnose.py) when first read
+    explain: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def optimal(self) -> bool:
         return self.status == "optimal"
+
+    @functools.cached_property
+    def diagnosis(self) -> Any:
+        """Why an infeasible or unbounded model is so, in its own names (a
+        `compiler.diagnose.Diagnosis`); None for other statuses."""
+        return self.explain() if self.explain is not None else None
 
     @property
     def duals(self) -> dict[str, Labelled]:
@@ -77,6 +92,10 @@ class Result:
                 for name, r in self.constraints.items()
             },
             "worst_case": {k: _plain(v) for k, v in self.worst_case.items()},
+            **({"diagnosis": self.diagnosis.to_dict()} if self.diagnosis is not None else {}),
+            **({"risk": {name: {k: _plain(v) for k, v in entry.items()}
+                         for name, entry in self.risk.items()}} if self.risk is not None
+               else {}),
             "notes": list(self.notes),
             "solver": self.solver,
             "solve_time": self.solve_time,
@@ -94,6 +113,13 @@ class Result:
 
     def table(self) -> str:
         return format_table(self)
+
+    def plot(self, kind: str, path: str | Path | None = None, **options: Any) -> Any:
+        """Draw a plot of this result ("worst-case") to `path`; returns the matplotlib
+        Figure. Options and errors: `compiler.plot.plot`. Needs matplotlib."""
+        from compiler.plot import plot
+
+        return plot(self, kind, path, **options)
 
 
 @dataclass
@@ -121,6 +147,13 @@ class TableResult:
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.reset_index()
+
+    def plot(self, kind: str, path: str | Path | None = None, **options: Any) -> Any:
+        """Draw a plot of this table ("allocation", "robustness", "frontier") to `path`;
+        returns the matplotlib Figure. Options and errors: `compiler.plot.plot`."""
+        from compiler.plot import plot
+
+        return plot(self, kind, path, **options)
 
     def to_dict(self) -> dict[str, Any]:
         rows = [{k: _plain(v) for k, v in row.items()}
@@ -224,6 +257,12 @@ def format_table(result: Result) -> str:
                         lines.append(f"    {chosen}")
             else:
                 lines.append(f"  {name}: {value}")
+    if result.diagnosis is not None:
+        lines += ["", *result.diagnosis.lines()]
+    if result.risk is not None:
+        from compiler.risk import format_risk
+
+        lines += ["", format_risk(result.risk)]
     if result.notes:
         lines += ["", "notes:"]
         lines.extend(f"  - {note}" for note in result.notes)

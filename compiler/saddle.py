@@ -8,6 +8,7 @@ DSP's bare `AssertionError` on an infeasible or unbounded problem becomes a stat
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from typing import Any
@@ -26,6 +27,7 @@ from compiler.counterpart import (
     difference,
     robust_part,
 )
+from compiler.diagnose import diagnose_robust
 from compiler.discipline import check_discipline
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
@@ -286,6 +288,7 @@ class RobustModel:
                 return result
         if not result.status.startswith("optimal"):
             result.notes.append(self._diagnosis(name))
+            result.explain = functools.partial(diagnose_robust, self, result.status)
         result.worst_case = {"backend": self.backend}
         if self.backend == "dsp" and isinstance(self.problem, dsp.SaddlePointProblem) and \
                 result.status.startswith("optimal"):
@@ -296,6 +299,7 @@ class RobustModel:
         if result.status.startswith("optimal"):
             result.worst_case.update(adversary_choice(self))
             lets_at_worst_case(self, result)
+        result.compiled = self  # the sets' centers, for nominal views (compiler/nominal.py)
         return result
 
     def _saddle_point_fallback(self, result: Result, name: str | None) -> Result:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compiler import ir
 from compiler.engines import Engine, Job
 from compiler.result import Result, TableResult, flat_values
 from dsl import ast
@@ -41,32 +42,52 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
                          f"or a list a,b,c") from None
 
 
-def _point(task: tuple[Job, str, float, str | None]) -> tuple[list[dict[str, Any]], str]:
+def _point(task: tuple[Job, str, float, str | None, bool]
+           ) -> tuple[list[dict[str, Any]], str]:
     """One sweep point, solved (in whatever process the engine chose): rows and solver."""
-    job, name, value, solver = task
+    job, name, value, solver, nominal = task
     compiled = job.compile({name: value})
     result = compiled.solve(solver=solver)
     if isinstance(result, TableResult):
         frame = result.to_frame()
         frame.insert(0, name, value)
         return list(frame.to_dict(orient="records")), result.solver
-    decisions = [symbol.name for symbol in compiled.lowered.variables]
-    return [_row(name, value, result, decisions)], result.solver
+    row = _row(name, value, result, compiled.model)
+    if nominal:
+        row.update(_nominal_columns(compiled, result, solver))
+    return [row], result.solver
 
 
-def _row(name: str, value: float, result: Result, decisions: list[str]) -> dict[str, Any]:
+def _row(name: str, value: float, result: Result, model: ir.Model) -> dict[str, Any]:
+    """The param's value, each decision by label, each scalar let, objective, status."""
     row: dict[str, Any] = {name: value}
+    decisions = [d.symbol.name for d in model.variables]
     values = flat_values({d: result.values[d] for d in decisions if d in result.values})
+    values.update({d.symbol.name: result.values[d.symbol.name] for d in model.lets
+                   if isinstance(result.values.get(d.symbol.name), float)})
     row.update({k: v + 0.0 if isinstance(v, float) else v for k, v in values.items()})
     row["objective"] = result.objective if result.objective is not None else np.nan
     row["status"] = result.status
     return row
 
 
+def _nominal_columns(compiled: Any, result: Result, solver: str | None) -> dict[str, float]:
+    """A robust point's nominal view (compiler/nominal.py), for a price of robustness."""
+    from compiler import nominal
+
+    if not nominal.is_robust(compiled):
+        return {}
+    at_center = nominal.nominal_objective(compiled, result)
+    optimum = nominal.nominal_optimum(compiled, solver)
+    return {"nominal_objective": np.nan if at_center is None else at_center,
+            "nominal_optimum": np.nan if optimum is None else optimum}
+
+
 def sweep(model: ast.Model, name: str, values: Sequence[float], *,
           params: dict[str, Any] | None = None, data_dir: str | Path | None = None,
           base_dir: str | Path | None = None, every: str | None = None,
-          solver: str | None = None, engine: Engine | None = None) -> TableResult:
+          solver: str | None = None, engine: Engine | None = None,
+          nominal: bool = False) -> TableResult:
     """Solve `model` once per value of param `name` (the Python form of `--sweep`).
 
     Args:
@@ -77,22 +98,26 @@ def sweep(model: ast.Model, name: str, values: Sequence[float], *,
         solver: a cvxpy solver name.
         engine: where the points run: `engines.LocalPool(4)`, `engines.DaskEngine(addr)`
             (default: in this process, one after another).
+        nominal: robust models: add each point's `nominal_objective` (its decisions with
+            the uncertain quantities at their sets' centers) and `nominal_optimum` (the
+            nominal problem's own optimum, one more solve): a price of robustness.
 
     Returns:
-        A `TableResult` indexed by the param's value (and period, for rolling models).
+        A `TableResult` indexed by the param's value (and period, for rolling models):
+        each decision by label, each scalar let, `objective` and `status`.
     """
     job = Job.of(model, base_dir=str(base_dir) if base_dir is not None else None,
                  data_dir=str(data_dir) if data_dir is not None else None,
                  params=dict(params or {}), every=every, solver=solver)
-    return sweep_job(job, name, values, engine)
+    return sweep_job(job, name, values, engine, nominal=nominal)
 
 
-def sweep_job(job: Job, name: str, values: Sequence[float], engine: Engine | None = None
-              ) -> TableResult:
+def sweep_job(job: Job, name: str, values: Sequence[float], engine: Engine | None = None,
+              nominal: bool = False) -> TableResult:
     """`sweep` for a `Job` (what the CLI builds)."""
     engine = engine or Engine()
     started = time.perf_counter()
-    parts = engine.map(_point, [(job, name, float(v), job.solver) for v in values])
+    parts = engine.map(_point, [(job, name, float(v), job.solver, nominal) for v in values])
     rows = [row for part, _ in parts for row in part]
     index = [name, "period"] if rows and "period" in rows[0] else [name]
     table = pd.DataFrame(rows).set_index(index)

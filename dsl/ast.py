@@ -234,7 +234,10 @@ class Bound(Node):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VariableDecl(Decl):
+    """`variable x[S] in $M >= 0`: the unit (optional) gives the decision's dimension."""
+
     index: tuple[str, ...] = ()
+    unit: str | None = None
     bounds: tuple[Bound, ...] = ()
     flags: tuple[str, ...] = ()  # integer, binary, nonneg, nonpos, psd, symmetric
 

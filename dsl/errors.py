@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from dsl.source import Span
 
-# code -> title. The first digit is the stage: 1 syntax, 2 names and structure, 3 index sets and
-# shapes, 4 convexity and exact forms, 5 data, 9 internal. Every code has a golden invalid model.
+# code -> title. The first digit is the stage: 1 syntax, 2 names and structure, 3 index sets,
+# shapes and units, 4 convexity and exact forms, 5 data, 9 internal. Every code has a golden
+# invalid model.
 CODES: dict[str, str] = {
     "E100": "unexpected token",
     "E101": "unexpected character",
@@ -43,6 +44,9 @@ CODES: dict[str, str] = {
     "E304": "objective is not a scalar",
     "E305": "literal does not fit its declared index",
     "E306": "unknown label",
+    "E307": "units do not match",
+    "E308": "unknown unit",
+    "E309": "a value mixes numbers with and without a unit",
     "E401": "objective has the wrong curvature",
     "E402": "constraint is not convex",
     "E403": "nonconvex constraint with no exact form",

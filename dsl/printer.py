@@ -260,7 +260,7 @@ def _scenarios_decl(node: ast.ScenariosDecl) -> str:
 
 
 def _variable_decl(node: ast.VariableDecl) -> str:
-    head = f"variable {node.name}{_index_suffix(node.index)}"
+    head = f"variable {node.name}{_index_suffix(node.index)}{_unit_suffix(node.unit)}"
     return head + _attributes(node.bounds, node.flags)
 
 

@@ -92,10 +92,11 @@ class ToAst(Transformer[Token, ast.Model]):
                                  span=self._span(meta), name_span=self._tok(name))
 
     def variable_decl(self, meta: Any, name: Token, index: tuple[str, ...] | None,
-                      *attributes: ast.Bound | str) -> ast.VariableDecl:
+                      unit: str | None, *attributes: ast.Bound | str) -> ast.VariableDecl:
         bounds, flags = self._split_attributes(attributes)
-        return ast.VariableDecl(name=str(name), index=self._names(index), bounds=bounds,
-                                flags=flags, span=self._span(meta), name_span=self._tok(name))
+        return ast.VariableDecl(name=str(name), index=self._names(index), unit=unit,
+                                bounds=bounds, flags=flags, span=self._span(meta),
+                                name_span=self._tok(name))
 
     def uncertain_decl(self, meta: Any, name: Token, index: tuple[str, ...] | None,
                        *rest: Any) -> ast.UncertainDecl:

@@ -18,7 +18,8 @@ MODEL = Path(__file__).resolve().parents[1] / "models" / "treasury.saddle"
 
 def main() -> pd.DataFrame:
     model = load(MODEL)
-    repo = pd.Series({"30Y": 0.0222, "20Y": 0.0216, "10Y": 0.0207, "7Y": 0.0202, "5Y": 0.0196})
+    # in %: repo is declared `in %`, and values from Python are in the declared unit
+    repo = pd.Series({"30Y": 2.22, "20Y": 2.16, "10Y": 2.07, "7Y": 2.02, "5Y": 1.96})
     exact = compile_model(model, params={"repo": repo, "cvar_limit": 0.3}).solve()
     relaxed = compile_model(model, params={"repo": repo, "cvar_limit": 0.3,
                                            "min_weight": 0}).solve()

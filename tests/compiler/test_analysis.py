@@ -46,3 +46,14 @@ def test_an_adversary_problem_that_is_not_convex_is_located():
 def test_an_equality_limit_is_refused():
     diagnostic = first_error(BALL + "maximize value: w @ u\nsubject to\n    same: sum(u) == 1\n")
     assert diagnostic.code == "E411"
+
+
+def test_check_and_verify_name_the_analysis(capsys):
+    from pathlib import Path
+
+    from compiler.cli import main
+
+    model = Path(__file__).resolve().parents[2] / "models" / "robust_bond_analysis.saddle"
+    assert main(["check", str(model), "--verify"]) == 0
+    out = capsys.readouterr().out
+    assert "worst-case analysis (no decisions)" in out and "one path" in out

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from compiler.cli import main, parse_params
+from compiler.unit_values import InBaseUnits
 
 ROOT = Path(__file__).resolve().parents[2]
 TREASURY = str(ROOT / "models" / "treasury.saddle")
@@ -69,8 +70,10 @@ def test_csv_format_and_output_file(tmp_path):
 
 
 def test_units_in_params():
-    assert parse_params(["capital=$250M", "x=-25bp", "v=[1, 2.5%]"]) == {
-        "capital": 250e6, "x": -0.0025, "v": [1, 0.025]}
+    # a value with a unit is already converted: a declared unit does not convert it again
+    assert parse_params(["capital=$250M", "x=-25bp", "v=[1, 2.5%]", "n=3"]) == {
+        "capital": InBaseUnits(250e6), "x": InBaseUnits(-0.0025),
+        "v": InBaseUnits([1, 0.025], mixed=True), "n": 3}
 
 
 def test_fmt_and_check(tmp_path, capsys):

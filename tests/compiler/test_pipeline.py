@@ -6,8 +6,8 @@ from compiler import pipeline
 
 
 def test_passes_in_order():
-    assert pipeline.PASSES == ("resolve", "check_shapes", "bind", "find_exact_forms", "lower",
-                               "check_discipline")
+    assert pipeline.PASSES == ("resolve", "check_shapes", "check_units", "bind",
+                               "find_exact_forms", "lower", "check_discipline")
 
 
 def test_shape_errors_come_before_data_errors():

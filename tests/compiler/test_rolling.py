@@ -52,9 +52,9 @@ def test_a_model_whose_time_axis_meets_the_decision_is_stacked(tmp_path):
     """`diff(spread) @ cs01` is indexed by day before it is summed: no vectorized form, so
     the windows are stacked — with the same answer."""
     text = MODEL.read_text().replace(
-        "let hedge_pnl = cs01 @ (0.01 * sum(diff(spread, over = day), over = day))",
-        "let hedge_pnl = sum(0.01 * diff(spread, over = day) @ cs01)")
-    assert "sum(0.01 * diff(spread, over = day) @ cs01)" in text
+        "let hedge_pnl = cs01 @ (0.01 * sum(diff(spread, over = day), over = day) / 1bp)",
+        "let hedge_pnl = sum(0.01 * diff(spread, over = day) / 1bp @ cs01)")
+    assert "sum(0.01 * diff(spread, over = day) / 1bp @ cs01)" in text
     path = MODEL.parent / "cds_hedge_daily.saddle"  # a name for messages; not on disk
     from compiler import loads
 

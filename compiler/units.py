@@ -1,0 +1,302 @@
+"""Stage 3b: units. Input: `ir.Model`. Output: `Units`. Errors: E307, E308, E309.
+
+Every value has a dimension: a rate (`bp`, and params or variables declared `in bp` or
+`in %`), money (`$`, `$k`, `$M`, `$bn`, and anything declared in them), dimensionless (a
+decision variable by default: a weight; a count), or unknown. Plain numbers, csv data and
+params without a unit are unknown: they fit any dimension, so a model without units is
+never rejected. A `%` literal is a share or a rate (`abs(w) <= 5%`, `margin = 8%`).
+
+* `+ - max(a, b) min(a, b)`, the sides of a comparison, the entries of a list, a variable
+  and its bounds, a declared param and a value with its own unit: one dimension (E307).
+* `* / @` combine by `_TIMES` / `_OVER` (money * rate = money, money / money = a share
+  or a rate, rate / rate = dimensionless: `x / 1bp` counts basis points); a product the
+  tables do not cover (rate * rate) is unknown, as is anything times an unknown.
+
+The pass also decides how a param with a declared unit is converted (`Units.scales`,
+applied by `bind`): a value written without any unit is in the declared unit; a value
+that mentions one (a literal such as `25bp`, a param with a unit) is already in decimals
+and dollars and is not converted again. A value that mixes both is ambiguous (E309).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from compiler import ir
+from compiler.symbols import Symbol, SymbolKind
+from compiler.unit_values import Conversions, known_unit, text_of
+from dsl.errors import Diagnostics, SpecError, error
+from dsl.source import Span
+
+Dim = frozenset[str] | None  # the dimensions a value may have; None: unknown (any)
+
+RATE = frozenset({"rate"})
+MONEY = frozenset({"money"})
+PURE = frozenset({"dimensionless"})
+SHARE_OR_RATE = RATE | PURE  # a `%` literal
+
+_DECLARED: dict[str, Dim] = {"bp": RATE, "%": RATE, "k": None, "M": None, "bn": None,
+                             "$": MONEY, "$k": MONEY, "$M": MONEY, "$bn": MONEY}
+_P, _R, _M = "dimensionless", "rate", "money"
+_TIMES = {(_P, _P): _P, (_P, _R): _R, (_R, _P): _R, (_P, _M): _M, (_M, _P): _M,
+          (_R, _M): _M, (_M, _R): _M}
+# money / money is a share, or a return (money * rate is money, so a rate may be inside)
+_OVER = {(_P, _P): _P, (_R, _P): _R, (_M, _P): _M, (_R, _R): _P, (_M, _R): _M,
+         (_M, _M): "share or rate"}
+_KEEP = {"sum", "mean", "max", "min", "first", "last", "diff", "abs", "pos", "neg", "norm1",
+         "norm2", "norm_inf", "trace", "cvar"}  # the result has the argument's dimension
+_PURE_IF_PURE = {"sqrt", "exp", "log", "inv_pos", "log_sum_exp"}
+_PURE_RESULT = {"count", "indicator", "interp_map", "chi2_quantile"}
+
+
+def unit_dim(unit: str | None, literal: bool = False) -> Dim:
+    """The dimension of a unit: of a literal (`5%`) or of a declaration (`in %`)."""
+    if unit is None:
+        return None
+    if literal and unit == "%":
+        return SHARE_OR_RATE
+    return _DECLARED.get(unit)
+
+
+def combine(table: dict[tuple[str, str], str], left: Dim, right: Dim) -> Dim:
+    """The dimension of `left * right` or `left / right` (by `table`); None if unknown."""
+    if left is None or right is None:
+        return None
+    out: set[str] = set()
+    for a in left:
+        for b in right:
+            found = table.get((a, b))
+            if found is None:
+                return None
+            out |= {_R, _P} if found == "share or rate" else {found}
+    return frozenset(out)
+
+
+def describe(dim: Dim) -> str:
+    if dim is None:
+        return "of unknown dimension"
+    if dim == SHARE_OR_RATE:
+        return "a percentage (a share or a rate)"
+    return {_R: "a rate (bp, %)", _M: "money ($)",
+            _P: "dimensionless (a weight or a count)"}[next(iter(dim))]
+
+
+@dataclass
+class Units:
+    """Side tables: the dimension of every checked expression and symbol, and the factor
+    that converts each param's file value from its declared unit (absent: 1)."""
+
+    dims: dict[ir.Expr, Dim] = field(default_factory=dict)
+    symbols: dict[Symbol, Dim] = field(default_factory=dict)
+    scales: dict[Symbol, float] = field(default_factory=dict)
+
+
+def _help(a: frozenset[str], b: frozenset[str]) -> str:
+    if _M in a | b:
+        other = "a rate" if _R in (a | b) - {_M} and _P not in a | b else "a weight"
+        example = "notional * yield" if other == "a rate" else "book * abs(w) <= limit"
+        return (f"money adds to and compares with money only; {other} times a notional is "
+                f"money (`{example}`)")
+    return ("a rate (bp, %) is a decimal and adds to rates only; a weight times a rate is a "
+            "rate (`w * yield`), and `x / 1bp` counts basis points. A share in % is a "
+            "literal (`cap = 5%`): a param declared `in %` is a rate")
+
+
+class _UnitChecker:
+    def __init__(self, model: ir.Model):
+        self.model = model
+        self.conversions = Conversions()
+        self.units = Units(scales=self.conversions.scales)
+
+    def dim(self, node: ir.Expr) -> Dim:
+        method: Callable[[Any], Dim] = getattr(self, f"dim_{type(node).__name__}")
+        found = method(node)
+        self.units.dims[node] = found
+        return found
+
+    def same(self, nodes: tuple[ir.Expr, ...], span: Span | None = None) -> Dim:
+        """The one dimension of `nodes` (E307 at `span`, or at the odd node, if none)."""
+        common: Dim = None
+        witness: ir.Expr | None = None
+        for node in nodes:
+            found = self.units.dims[node] if node in self.units.dims else self.dim(node)
+            if found is None:
+                continue
+            if common is None or witness is None:
+                common, witness = found, node
+                continue
+            meet = common & found
+            if not meet:
+                raise error("E307", f"units do not match: '{text_of(witness)}' is "
+                            f"{describe(common)}, '{text_of(node)}' is {describe(found)}",
+                            span or node.span, _help(common, found))
+            common = meet
+        return common
+
+    # ---- expressions ----
+
+    def dim_Const(self, node: ir.Const) -> Dim:
+        return unit_dim(node.unit, literal=True)
+
+    def dim_Str(self, node: ir.Str) -> Dim:
+        return None
+
+    def dim_Word(self, node: ir.Word) -> Dim:
+        return None
+
+    def dim_Range(self, node: ir.Range) -> Dim:
+        return None
+
+    def dim_Ref(self, node: ir.Ref) -> Dim:
+        return self.units.symbols.get(node.symbol)
+
+    def dim_Neg(self, node: ir.Neg) -> Dim:
+        return self.dim(node.operand)
+
+    def dim_Select(self, node: ir.Select) -> Dim:
+        for label in node.labels:
+            self.dim(label)
+        return self.dim(node.base)
+
+    def dim_Attr(self, node: ir.Attr) -> Dim:
+        return None  # a csv column
+
+    def dim_ListLit(self, node: ir.ListLit) -> Dim:
+        return self.same(node.items)
+
+    def dim_Test(self, node: ir.Test) -> Dim:
+        self.same(node.terms, node.span)
+        return PURE  # 0 or 1
+
+    def dim_BinOp(self, node: ir.BinOp) -> Dim:
+        op = node.op
+        if op in (ir.BinOperator.ADD, ir.BinOperator.SUB):
+            return self.same((node.left, node.right), node.span)
+        left, right = self.dim(node.left), self.dim(node.right)
+        if op in (ir.BinOperator.MUL, ir.BinOperator.MATMUL):
+            return combine(_TIMES, left, right)
+        if op is ir.BinOperator.DIV:
+            return combine(_OVER, left, right)
+        power = ir.literal(node.right)
+        if left == PURE or power == 1:
+            return left
+        return combine(_TIMES, left, left) if power == 2 else None
+
+    def dim_Call(self, node: ir.Call) -> Dim:
+        func = node.func
+        if func == "csv":
+            return None
+        for _, value in node.kwargs:
+            self.dim(value)
+        if func in ("max", "min") and len(node.args) == 2:
+            return self.same(node.args, node.span)
+        args = [self.dim(a) for a in node.args]
+        self.same_arguments(node)
+        if func in _KEEP:
+            return args[-1]  # cvar(level, losses): the losses'
+        if func in ("square", "sum_squares"):
+            return combine(_TIMES, args[0], args[0])
+        if func == "outer":
+            return combine(_TIMES, args[0], args[1])
+        if func == "quad_form":  # x' P x
+            return combine(_TIMES, combine(_TIMES, args[0], args[0]), args[1])
+        if func in _PURE_IF_PURE:
+            return PURE if args[0] == PURE else None
+        if func in _PURE_RESULT:
+            return PURE
+        return None  # fixed-income builtins, samplers, uncertainty sets
+
+    def same_arguments(self, node: ir.Call) -> None:
+        """Arguments that a builtin adds to each other: a curve and a spread, a CDS spread
+        and its coupon, the ends of a box."""
+        added = [v for k, v in node.kwargs if k in ("spread", "repo")]
+        if added and len(node.args) >= 2 and node.kwarg("discount") is None:
+            self.same((node.args[1], *added), node.span)  # exp(-t (curve + spread))
+        if node.func == "cs01" and len(node.args) >= 2:
+            self.same((node.args[0], node.args[1]), node.span)
+        if node.func == "box":
+            ends = (*node.args, *(v for k, v in node.kwargs if k in ("lo", "hi")))
+            self.same(tuple(ends), node.span)
+
+    # ---- declarations ----
+
+    def param(self, definition: ir.ParamDef) -> None:
+        symbol, unit, value = definition.symbol, definition.unit, definition.value
+        found = self.dim(value) if value is not None else None
+        carries = self.conversions.decide(definition)
+        declared = unit_dim(unit)
+        if carries and value is not None and declared is not None and found is not None \
+                and not declared & found:
+            raise error("E307", f"units do not match: {symbol.describe()} is declared in "
+                        f"{unit}, {describe(declared)}, but its value is {describe(found)}",
+                        value.span, f"a value with its own unit keeps it: write the value in "
+                        f"{unit} or change the declared unit")
+        self.units.symbols[symbol] = declared if declared is not None else found
+
+    def variable(self, definition: ir.VariableDef) -> None:
+        unit = definition.unit
+        if unit is not None:
+            known_unit(definition.symbol, unit)
+        dim = unit_dim(unit) if unit is not None else PURE
+        if definition.symbol.kind is SymbolKind.UNCERTAIN:
+            dim = None  # an uncertain quantity is whatever its set says
+        self.units.symbols[definition.symbol] = dim
+        for bound in (definition.lower, definition.upper):
+            if bound is not None:
+                found = self.dim(bound)
+                if dim is not None and found is not None and not dim & found:
+                    raise error("E307", f"units do not match: {definition.symbol.describe()} "
+                                f"is {describe(dim)}, its bound '{text_of(bound)}' is "
+                                f"{describe(found)}", bound.span, _help(dim, found))
+
+    def let(self, definition: ir.LetDef) -> None:
+        self.units.symbols[definition.symbol] = self.dim(definition.value)
+
+    def constraint(self, con: ir.Constraint) -> None:
+        options = (con.condition.options if isinstance(con.condition, ir.Disjunction)
+                   else (con.condition,))
+        for option in options:
+            self.same(option.terms, option.span)
+
+    def run(self) -> Units:
+        diags = Diagnostics()
+        m = self.model
+        steps: list[Callable[[], object]] = [
+            partial(self.param, d) for d in sorted(m.params, key=lambda d: d.symbol.span.start)]
+        for s in m.scenarios:
+            parts = [s.value] if s.value is not None else []
+            if s.sampler is not None:
+                parts.append(s.sampler)
+            steps += [partial(self.dim, p) for p in parts]
+        steps += [partial(self.variable, v) for v in (*m.variables, *m.uncertains)]
+        steps += [partial(self.dim, u.set_expr) for u in m.uncertains if u.set_expr is not None]
+        steps += [partial(self.constraint, c) for u in m.uncertains for c in u.constraints]
+        steps += [partial(self.let, d) for d in m.lets]
+        steps.append(partial(self.dim, m.objective.expr))
+        steps += [partial(self.constraint, c) for c in m.constraints]
+        for step in steps:
+            try:
+                step()
+            except SpecError as exc:
+                diags.extend(exc)
+        diags.raise_if_any()
+        return self.units
+
+
+def check_units(model: ir.Model) -> Units:
+    """Infer and check the dimension of every expression; decide each param's conversion.
+
+    Args:
+        model: the resolved model (its index sets already checked).
+
+    Returns:
+        `Units`: dimensions, and the factor converting each declared param's file value.
+
+    Raises:
+        SpecError: E307 (units do not match), E308 (unknown unit), E309 (a declared
+            param's value mixes numbers with and without a unit), every one at once.
+    """
+    return _UnitChecker(model).run()
