@@ -20,7 +20,7 @@ from functools import partial
 
 from compiler import fixed_income_shapes, ir
 from compiler.symbols import Symbol, SymbolKind, index_text
-from dsl.errors import Diagnostics, SpecError, error
+from dsl.errors import Diagnostics, error
 
 Index = tuple[Symbol, ...]
 
@@ -304,12 +304,7 @@ class _ShapeChecker:
         steps += [partial(self.constraint, c) for u in m.uncertains for c in u.constraints]
         steps.append(self.objective)
         steps += [partial(self.constraint, c) for c in m.constraints]
-        for step in steps:
-            try:
-                step()
-            except SpecError as exc:
-                diags.extend(exc)
-        diags.raise_if_any()
+        diags.run_each(steps)
         return self.shapes
 
     def let(self, definition: ir.LetDef) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 from compiler import ir
 from compiler.symbols import Symbol, SymbolKind
 from compiler.unit_values import Conversions, known_unit, text_of
-from dsl.errors import Diagnostics, SpecError, error
+from dsl.errors import Diagnostics, error
 from dsl.source import Span
 
 Dim = frozenset[str] | None  # the dimensions a value may have; None: unknown (any)
@@ -277,12 +277,7 @@ class _UnitChecker:
         steps += [partial(self.let, d) for d in m.lets]
         steps.append(partial(self.dim, m.objective.expr))
         steps += [partial(self.constraint, c) for c in m.constraints]
-        for step in steps:
-            try:
-                step()
-            except SpecError as exc:
-                diags.extend(exc)
-        diags.raise_if_any()
+        diags.run_each(steps)
         return self.units
 
 

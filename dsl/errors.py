@@ -11,6 +11,7 @@ A diagnostic renders in gcc/rustc style so editors and CI annotate it:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from dsl.source import Span
@@ -128,6 +129,15 @@ class Diagnostics:
     def raise_if_any(self) -> None:
         if self.items:
             raise SpecError(self.items)
+
+    def run_each(self, steps: Iterable[Callable[[], object]]) -> None:
+        """Run every step, collecting each one's errors; then raise them all, if any."""
+        for step in steps:
+            try:
+                step()
+            except SpecError as exc:
+                self.extend(exc)
+        self.raise_if_any()
 
 
 def render(diagnostic: Diagnostic) -> str:

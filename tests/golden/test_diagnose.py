@@ -10,11 +10,11 @@ independent formulations in tests/compiler/test_diagnose.py.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from saddle_testing import check_golden
 
 from compiler.cli import main
 
@@ -22,12 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 FOLDER = Path(__file__).resolve().parent / "diagnose"
 MODELS = sorted(FOLDER.glob("*.saddle"))
 SOLVE_TIME = re.compile(r"\((\w+), \d+\.\d+ s\)")
-
-
-def _updating(request: pytest.FixtureRequest) -> bool:
-    if os.environ.get("SADDLE_UPDATE_GOLDENS") == "1":
-        return True
-    return bool(request.config.getoption("--update-goldens", default=False))
 
 
 def _run(path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -45,12 +39,7 @@ def test_diagnosis_report(path: Path, capsys: pytest.CaptureFixture[str],
     code, out = _run(path, capsys)
     assert code == 4
     rendered = SOLVE_TIME.sub(r"(\1, <time> s)", out)
-    golden = path.with_suffix(".out")
-    if _updating(request) or not golden.exists():
-        golden.write_text(rendered, encoding="utf-8")
-        if not _updating(request):
-            pytest.fail(f"wrote the missing golden {golden.name}; review it and rerun")
-    assert rendered == golden.read_text(encoding="utf-8")
+    check_golden(request, path.with_suffix(".out"), rendered)
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from saddle_testing import check_golden
 
 from compiler.cli import main, parse_params
 from compiler.pipeline import compile_model
@@ -34,15 +35,6 @@ INVALID = Path(__file__).resolve().parent / "invalid"
 MODELS = sorted(INVALID.glob("*.saddle"))
 UNREACHABLE = INVALID / "UNREACHABLE.md"
 ARGS_LINE = re.compile(r"^#\s*check with:(.*)$", re.MULTILINE)
-
-
-def _updating(request: pytest.FixtureRequest) -> bool:
-    if os.environ.get("SADDLE_UPDATE_GOLDENS") == "1":
-        return True
-    try:
-        return bool(request.config.getoption("--update-goldens", default=False))
-    except ValueError:  # the option is not registered (no tests/conftest.py)
-        return False
 
 
 def _relative(path: Path) -> str:
@@ -81,12 +73,7 @@ def test_invalid_model(path: Path, request: pytest.FixtureRequest) -> None:
     error = _check(path)
     assert error.codes[0] == _code(path), str(error)
     rendered = _machine_independent(str(error)) + "\n"
-    golden = path.with_suffix(".err")
-    if _updating(request) or not golden.exists():
-        golden.write_text(rendered, encoding="utf-8")
-        if not _updating(request):
-            pytest.fail(f"wrote the missing golden {golden.name}; review it and rerun")
-    assert rendered == golden.read_text(encoding="utf-8")
+    check_golden(request, path.with_suffix(".err"), rendered)
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
