@@ -36,7 +36,7 @@ def set_instance(model: ir.Model, shapes: Shapes, bindings: Bindings,
                 bound = tensor.broadcast(ev(node), ev.index(node), u.index, sizes)
                 rows.append(expression >= bound if op is ir.Relation.GE
                             else expression <= bound)
-        if sets[u].kind != "block":  # a block set's variable carries its flags
+        if sets[u].kind not in ("block", "polyhedron"):  # a block's variable has its flags
             if "nonneg" in definition.flags:
                 rows.append(expression >= 0)
             if "nonpos" in definition.flags:

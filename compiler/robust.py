@@ -20,6 +20,7 @@ from compiler.counterpart import Extractor, NotAffine
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
 from compiler.lower import make_variable
+from compiler.polyhedral import polyhedron
 from compiler.sets import UncertaintySet, build_set
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol, SymbolKind
@@ -67,18 +68,40 @@ def build_sets(model: ir.Model, evaluate: Evaluator) -> dict[Symbol, Uncertainty
     return sets
 
 
+def polyhedral_sets(sets: dict[Symbol, UncertaintySet], model: ir.Model,
+                    evaluate: Evaluator) -> dict[Symbol, UncertaintySet]:
+    """Blocks of linear lines become polyhedra (closed form by LP duality), checked
+    non-empty; other blocks stay blocks (the saddle-point path)."""
+    out = dict(sets)
+    for symbol, uset in sets.items():
+        if uset.kind != "block" or uset.definition is None:
+            continue
+        found = polyhedron(uset.definition, evaluate, model)
+        if found is None:
+            continue
+        if not found.nonempty():
+            raise error("E410", f"the set of '{symbol.name}' is empty: its lines contradict "
+                        "each other", symbol.span,
+                        "relax the bounds or lines of this uncertain block")
+        out[symbol] = UncertaintySet(symbol, "polyhedron", uset.shape,
+                                     {"polyhedron": found}, uset.definition)
+    return out
+
+
 def counterpart_blocker(model: ir.Model, extractor: Extractor, robust: dict[str, set[Symbol]],
                         sets: dict[Symbol, UncertaintySet]) -> NotAffine | None:
     """Why the counterpart path cannot take this model (None if it can)."""
-    block = [s for s, u in sets.items() if not u.standard or u.definition is not None and (
-        u.definition.constraints or u.definition.lower is not None
-        or u.definition.upper is not None)]
+    block = [s for s, u in sets.items() if not u.standard or u.kind != "polyhedron" and
+             u.definition is not None and (u.definition.constraints or u.definition.lower
+                                           is not None or u.definition.upper is not None)]
     if block:
         definition = sets[block[0]].definition
         node = definition.set_expr if definition and definition.set_expr else ir.Ref(
             symbol=block[0], span=block[0].span)
-        return NotAffine(node, f"the set of '{block[0].name}' is written as constraints; "
-                         "only box, ball, ellipsoid, budget and simplex have closed forms")
+        return NotAffine(node, f"the set of '{block[0].name}' is written with nonlinear "
+                         "constraints (or adds lines to a standard set); only box, ball, "
+                         "ellipsoid, budget, simplex and blocks of linear lines have closed "
+                         "forms")
     nodes = [model.objective.expr] + [t for c in model.constraints if c.name in robust
                                       for t in c.condition.terms]  # type: ignore[union-attr]
     for node in nodes:
@@ -127,7 +150,7 @@ def compile_robust(model: ir.Model, shapes: Shapes, bindings: Bindings,
     evaluate = Evaluator(shapes, bindings, probe, lets={d.symbol: d for d in model.lets})
     extractor = Extractor(evaluate, model)
     robust = robust_constraints(model, extractor)
-    sets = build_sets(model, evaluate)
+    sets = polyhedral_sets(build_sets(model, evaluate), model, evaluate)
     if not model.variables:  # nothing to choose: a worst-case analysis, no game
         from compiler.analysis import WorstCaseAnalysis
 

@@ -11,7 +11,8 @@ Definitions (u is the uncertain quantity, indexed by its declared sets, n elemen
 * `budget(center, deviation, gamma)` (Bertsimas-Sim): u = center + deviation * z with
   ||z||_inf <= 1 and ||z||_1 <= gamma.
 * `simplex` / `simplex(total)`: u >= 0, sum(u) == total (default 1).
-* an indented block of constraints (and `>=`/`<=` bounds, flags) on u: any convex set.
+* an indented block of constraints (and `>=`/`<=` bounds, flags) on u: any convex set; a
+  block of linear lines is a polyhedron, dualized by LP (`polyhedral.py`).
 
 `support(a)` is max over the set of a'u, the closed form each standard set's robust
 counterpart uses; `argmax(a)` is a maximizer (the worst case reported).
@@ -49,7 +50,7 @@ class UncertaintySet:
     """A standard set with data evaluated (kind + arrays), or a block-defined set."""
 
     symbol: Symbol
-    kind: str  # box, ball, ellipsoid, budget, simplex, block
+    kind: str  # box, ball, ellipsoid, budget, simplex, polyhedron (linear block), block
     shape: tuple[int, ...]
     data: dict[str, Any] = field(default_factory=dict)
     definition: ir.UncertainDef | None = None
@@ -138,6 +139,9 @@ class UncertaintySet:
                     [mu + cp.reshape(lam, (rows, 1), order="C") @ ones >= cp.abs(scaled)])
         if self.kind == "simplex":
             return d["total"] * cp.max(a, axis=1), []
+        if self.kind == "polyhedron":  # a block of linear lines: LP duality (polyhedral.py)
+            support: tuple[Any, list[cp.Constraint]] = d["polyhedron"].support(a)
+            return support
         raise ValueError(f"no closed form for a {self.kind} set")
 
     def argmax(self, a: np.ndarray) -> np.ndarray:
@@ -178,6 +182,9 @@ class UncertaintySet:
             out = np.zeros_like(a)
             out[int(np.argmax(a))] = d["total"]
             return out
+        if self.kind == "polyhedron":
+            chosen: np.ndarray = d["polyhedron"].argmax(a)
+            return chosen
         raise ValueError(f"no closed form for a {self.kind} set")
 
 

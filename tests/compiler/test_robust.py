@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from saddle_testing import compile_text
+from saddle_testing import compile_text, first_error
 
 from compiler import compile_model, loads
 from compiler.saddle import RobustModel
@@ -523,12 +523,19 @@ variable w[asset] >= -1 <= 1
 """
 
 
-def test_block_set_goes_to_dsp_and_matches_closed_form() -> None:
+# A block of linear lines is a polyhedron: the counterpart dualizes it by LP (polyhedral.py);
+# the same block on the DSP backend must agree. A nonlinear block keeps DSP only.
+NONLINEAR_BLOCK = BLOCK.replace("    sum(u) <= 1", "    norm2(u) <= 1")
+
+
+@pytest.mark.parametrize("backend", ["auto", "dsp"])
+def test_block_set_matches_closed_form(backend: str) -> None:
     """min over {u >= 0, sum(u) <= 1} of w'u = min(0, min_i w_i)."""
     text = BLOCK + "maximize ret: c @ w + w @ u - sum_squares(w)\n"
-    model, result = solve(text, "auto")
-    assert model.backend == "dsp"
-    assert result.worst_case["backend"] == "dsp"
+    model, result = solve(text, backend)
+    expected_backend = "counterpart" if backend == "auto" else "dsp"
+    assert model.backend == expected_backend
+    assert result.worst_case["backend"] == expected_backend
     w = cp.Variable(3)
     c = np.array([1.0, -2.0, 1.5])
     expected = reference(cp.Maximize(c @ w + cp.minimum(0, cp.min(w)) - cp.sum_squares(w)),
@@ -547,7 +554,7 @@ def test_block_set_robust_constraint_matches_closed_form() -> None:
     text = BLOCK + ("maximize ret: c @ w - sum_squares(w)\n"
                     "subject to\n    risk: u @ w <= 0.5\n")
     model, result = solve(text, "auto")
-    assert model.backend == "dsp"
+    assert model.backend == "counterpart"
     w = cp.Variable(3)
     c = np.array([1.0, -2.0, 1.5])
     expected = reference(cp.Maximize(c @ w - cp.sum_squares(w)),
@@ -560,8 +567,8 @@ def test_block_set_robust_constraint_matches_closed_form() -> None:
     assert u @ x == pytest.approx(0.5, abs=1e-5)
 
 
-def test_block_set_rejects_the_counterpart_backend() -> None:
-    text = BLOCK + "maximize ret: c @ w + w @ u - sum_squares(w)\n"
+def test_nonlinear_block_set_rejects_the_counterpart_backend() -> None:
+    text = NONLINEAR_BLOCK + "maximize ret: c @ w + w @ u - sum_squares(w)\n"
     with pytest.raises(SpecError) as info:
         compile_text(text, backend="counterpart")
     assert info.value.codes[0] == "E413"
@@ -572,7 +579,7 @@ def test_block_set_with_minimize_risk_minus_return() -> None:
     maximizes the loss): -(the maximize version's optimum)."""
     text = BLOCK + "minimize loss: sum_squares(w) - c @ w - w @ u\n"
     model, result = solve(text, "auto")
-    assert model.backend == "dsp"
+    assert model.backend == "counterpart"
     assert result.objective == pytest.approx(-1.0625, abs=1e-5)
     np.testing.assert_allclose(vec(result, "w", 3), [0.5, -0.5, 0.75], atol=1e-4)
 
@@ -767,10 +774,16 @@ def test_verify_compares_both_paths(backend: str) -> None:
     assert report["dsp"] == pytest.approx(value, abs=1e-5)
 
 
-def test_verify_on_a_block_set_says_it_cannot_check() -> None:
-    model = compile_text(BLOCK + "maximize ret: c @ w + w @ u - sum_squares(w)\n")
+def test_verify_on_a_nonlinear_block_set_says_it_cannot_check() -> None:
+    model = compile_text(NONLINEAR_BLOCK + "maximize ret: c @ w + w @ u - sum_squares(w)\n")
     assert isinstance(model, RobustModel)
     assert model.verify()["checked"] is False
+
+
+def test_verify_on_a_linear_block_set_compares_both_paths() -> None:
+    model = compile_text(BLOCK + "maximize ret: c @ w + w @ u - sum_squares(w)\n")
+    report = model.verify()
+    assert report["checked"] is True and report["difference"] < 1e-6
 
 
 
@@ -844,3 +857,70 @@ def test_chained_robust_fit_agrees_on_both_backends():
     assert dual.objective == pytest.approx(hand.value, abs=1e-7)
     assert saddle.objective == pytest.approx(hand.value, abs=1e-6)
     assert dual.constraints["fit"].slack.to_numpy() == pytest.approx(0, abs=1e-6)
+
+
+POLY = """
+set a = ["x", "y", "z"]
+param mu[a] = [0.05, 0.07, 0.06]
+uncertain m[a]:
+    low:   m >= mu - 0.02
+    high:  m <= mu + 0.02
+    total: sum(m) >= sum(mu) - 0.03
+variable w[a] >= 0 <= 0.6
+maximize ret: w @ m
+subject to
+    budget: sum(w) == 1
+"""
+
+
+def _hand_polyhedral(mu: np.ndarray, cap: float, budget_loss: float, delta: float,
+                     integer_lots: int | None = None) -> float:
+    """The same robust LP with the adversary's LP dual written out by hand:
+    min_m w'm over {mu - d <= m <= mu + d, 1'm >= 1'mu - g} = max over (l, h, t) >= 0 of
+    l'(mu - d) - h'(mu + d) + t (1'mu - g) with l - h + t 1 = w."""
+    n = len(mu)
+    w = cp.Variable(n, integer=integer_lots is not None)
+    low, high, t = cp.Variable(n, nonneg=True), cp.Variable(n, nonneg=True), cp.Variable(
+        nonneg=True)
+    scale = 1 / integer_lots if integer_lots else 1.0
+    weights = scale * w
+    worst = low @ (mu - delta) - high @ (mu + delta) + t * (mu.sum() - budget_loss)
+    rows = [low - high + t * np.ones(n) == weights, weights >= 0, weights <= cap,
+            cp.sum(weights) == 1]
+    problem = cp.Problem(cp.Maximize(worst), rows)
+    problem.solve(solver=cp.HIGHS)
+    return float(problem.value)
+
+
+def test_linear_block_is_a_polyhedron_dualized_by_lp():
+    result = compile_text(POLY).solve()
+    assert result.worst_case["backend"] == "counterpart"
+    hand = _hand_polyhedral(np.array([0.05, 0.07, 0.06]), 0.6, 0.03, 0.02)
+    assert result.objective == pytest.approx(hand, abs=1e-9)
+    worst = result.worst_case["objective"]["m"].to_numpy()
+    weights = result.values["w"].to_numpy()
+    assert weights @ worst == pytest.approx(hand, abs=1e-8)  # the reported worst case
+    assert worst.sum() >= 0.18 - 0.03 - 1e-9 and np.all(np.abs(worst - [0.05, 0.07, 0.06])
+                                                       <= 0.02 + 1e-9)
+
+
+def test_polyhedral_set_agrees_with_dsp_and_takes_integers():
+    dsp_result = compile_text(POLY, backend="dsp").solve()
+    dual = compile_text(POLY, backend="counterpart").solve()
+    assert dual.objective == pytest.approx(dsp_result.objective, abs=1e-7)
+    lots = POLY.replace("variable w[a] >= 0 <= 0.6",
+                        "variable n[a] integer >= 0 <= 6\nlet w[a] = n / 10")
+    integer = compile_text(lots).solve()
+    hand = _hand_polyhedral(np.array([0.05, 0.07, 0.06]), 0.6, 0.03, 0.02, integer_lots=10)
+    assert integer.objective == pytest.approx(hand, abs=1e-9)
+
+
+def test_an_empty_polyhedron_is_located():
+    diagnostic = first_error(POLY.replace("sum(m) >= sum(mu) - 0.03", "sum(m) >= 1"))
+    assert diagnostic.code == "E410" and "empty" in diagnostic.message
+
+
+def test_a_nonlinear_block_keeps_the_saddle_point_path():
+    model = compile_text(POLY.replace("    total: sum(m) >= sum(mu) - 0.03",
+                                      "    total: norm1(m - mu) <= 0.03"))
+    assert model.backend == "dsp"

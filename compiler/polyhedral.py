@@ -1,0 +1,122 @@
+"""Uncertainty sets written as linear constraints: their counterpart by LP duality.
+
+An `uncertain` block whose lines (and bounds and sign flags) are all affine in its own
+quantity, with data coefficients, is a polyhedron P = {u : A u <= b, E u = f}. For each
+row a of a robust term, LP duality gives the adversary's best response in closed form:
+
+    max over u in P of a'u  =  min over lam >= 0, mu of  b'lam + f'mu  s.t.  A'lam + E'mu = a
+
+so the counterpart adds (lam, mu) per row and stays one ordinary problem (integer decisions
+allowed). A block with any other line (a norm, a square) is not a polyhedron: it keeps the
+saddle-point path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+
+from compiler import ir, tensor
+from compiler.counterpart import Extractor, NotAffine, difference
+from compiler.evaluate import Evaluator
+from compiler.shapes import union
+from compiler.symbols import Symbol
+
+
+@dataclass
+class Polyhedron:
+    """{u : A u <= b, E u = f}, u flattened in C order."""
+
+    A: np.ndarray
+    b: np.ndarray
+    E: np.ndarray
+    f: np.ndarray
+
+    def support(self, a: Any) -> tuple[Any, list[cp.Constraint]]:
+        """Row by row, max over P of a_i'u, as the dual LP's objective (rows,)."""
+        rows = a.shape[0]
+        lam = cp.Variable((rows, len(self.b)), nonneg=True)
+        value, balance = lam @ self.b, lam @ self.A
+        if len(self.f):
+            mu = cp.Variable((rows, len(self.f)))
+            value, balance = value + mu @ self.f, balance + mu @ self.E
+        return value, [balance == a]
+
+    def nonempty(self) -> bool:
+        u = cp.Variable(self.A.shape[1])
+        rows = [self.A @ u <= self.b] + ([self.E @ u == self.f] if len(self.f) else [])
+        problem = cp.Problem(cp.Minimize(0), rows)
+        problem.solve()
+        return problem.status not in ("infeasible", "infeasible_inaccurate")
+
+    def argmax(self, a: np.ndarray) -> np.ndarray:
+        """A maximizer of a'u over P (the worst case reported), by one small LP."""
+        u = cp.Variable(self.A.shape[1])
+        rows = [self.A @ u <= self.b] + ([self.E @ u == self.f] if len(self.f) else [])
+        cp.Problem(cp.Maximize(a @ u), rows).solve()
+        return np.asarray(u.value, dtype=float)
+
+
+def polyhedron(definition: ir.UncertainDef, evaluate: Evaluator,
+               model: ir.Model) -> Polyhedron | None:
+    """The block's polyhedron, or None if a line is not affine in u with data coefficients."""
+    u = definition.symbol
+    if definition.set_expr is not None or {"psd", "symmetric"} & definition.flags:
+        return None
+    extractor = Extractor(evaluate, model, entropy_terms=False)
+    n = extractor.size(u)
+    upper: list[tuple[np.ndarray, np.ndarray]] = []  # (A rows, b) with A u <= b
+    equal: list[tuple[np.ndarray, np.ndarray]] = []
+    for con in definition.constraints:
+        condition = con.condition
+        if not isinstance(condition, ir.Comparison):
+            return None
+        for k, op in enumerate(condition.ops):
+            lhs, rhs = condition.terms[k], condition.terms[k + 1]
+            high, low = (rhs, lhs) if op is ir.Relation.GE else (lhs, rhs)
+            index = union(evaluate.index(high), evaluate.index(low))
+            try:
+                rows = _rows(extractor, difference(extractor, high, low, index), u, n, index)
+            except NotAffine:
+                return None
+            if rows is None:
+                return None
+            (equal if op is ir.Relation.EQ else upper).append(rows)
+    identity = np.eye(n)
+    for bound, sign in ((definition.lower, -1.0), (definition.upper, 1.0)):
+        if bound is not None:
+            value = np.asarray(evaluate.constant(bound, "a bound"), dtype=float)
+            level = tensor.broadcast(value, evaluate.index(bound), u.index,
+                                     evaluate.sizes(u.index))
+            upper.append((sign * identity, sign * np.ravel(level)))
+    if "nonneg" in definition.flags:
+        upper.append((-identity, np.zeros(n)))
+    if "nonpos" in definition.flags:
+        upper.append((identity, np.zeros(n)))
+    if not upper and not equal:
+        return None
+    return Polyhedron(*_stack(upper, n), *_stack(equal, n))
+
+
+def _rows(extractor: Extractor, lin: Any, u: Symbol, n: int,
+          index: tuple[Symbol, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """`lin` <= 0 (or == 0) as rows (A, b) of A u <= b: only u, with data coefficients."""
+    if set(lin.coef) != {u} or any(tensor.is_expr(v) for v in (lin.const, lin.coef[u])):
+        return None
+    sizes = extractor.ev.sizes(index)
+    count = int(np.prod(sizes)) if sizes else 1
+    const = np.ravel(tensor.broadcast(np.asarray(lin.const, dtype=float), index, index,
+                                      sizes))
+    axis = extractor.axis(u)
+    coef = tensor.broadcast(np.asarray(lin.coef[u], dtype=float), index + (axis,),
+                            index + (axis,), tuple(sizes) + (n,))
+    return np.asarray(coef).reshape(count, n), -const
+
+
+def _stack(rows: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    if not rows:
+        return np.zeros((0, n)), np.zeros(0)
+    return np.vstack([a for a, _ in rows]), np.concatenate([b for _, b in rows])
