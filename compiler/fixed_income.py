@@ -263,3 +263,40 @@ def cs01(spread: np.ndarray, coupon: np.ndarray, maturity: np.ndarray,
     """
     return np.asarray(np.vectorize(_cs01_one, otypes=[float])(
         spread, coupon, maturity, recovery, rate))
+
+
+# ---- CDS carry and roll-down of bought protection over a horizon (years) ----
+
+
+def _cds_carry_one(spread: float, coupon: float, maturity: float, horizon: float,
+                   recovery: float, rate: float) -> float:
+    return (cds_value(spread, coupon, maturity - horizon, recovery, rate)
+            - cds_value(spread, coupon, maturity, recovery, rate) - coupon * horizon)
+
+
+def cds_carry(spread: np.ndarray, coupon: np.ndarray, maturity: np.ndarray,
+              horizon: np.ndarray, recovery: np.ndarray | float = 0.4,
+              rate: np.ndarray | float = 0.0) -> np.ndarray:
+    """Bought protection held `horizon` years with its spread unchanged, per unit notional:
+    V(s, c, T - h) - V(s, c, T) - c h (the value's time decay less the premium paid).
+
+    With `cds_rolldown`, the P&L if the spread curve does not move. Elementwise (broadcast).
+    """
+    return np.asarray(np.vectorize(_cds_carry_one, otypes=[float])(
+        spread, coupon, maturity, horizon, recovery, rate))
+
+
+def _cds_rolldown_one(spread: float, rolled: float, coupon: float, maturity: float,
+                      horizon: float, recovery: float, rate: float) -> float:
+    return (cds_value(rolled, coupon, maturity - horizon, recovery, rate)
+            - cds_value(spread, coupon, maturity - horizon, recovery, rate))
+
+
+def cds_rolldown(spread: np.ndarray, rolled: np.ndarray, coupon: np.ndarray,
+                 maturity: np.ndarray, horizon: np.ndarray, recovery: np.ndarray | float = 0.4,
+                 rate: np.ndarray | float = 0.0) -> np.ndarray:
+    """The gain of bought protection from its spread rolling down the curve over `horizon`
+    years, from `spread` (maturity T) to `rolled` (the spread of maturity T - h):
+    V(s', c, T - h) - V(s, c, T - h), per unit notional. Elementwise (broadcast)."""
+    return np.asarray(np.vectorize(_cds_rolldown_one, otypes=[float])(
+        spread, rolled, coupon, maturity, horizon, recovery, rate))

@@ -164,20 +164,45 @@ def _rolldown(ev: Evaluator, node: ir.Call) -> Value:
     return fi.rolldown(bond.cashflow, bond.times, bond.rates, horizon, bond.compounding)
 
 
-def _cs01(ev: Evaluator, node: ir.Call) -> Value:
+# the positional arguments of the CDS builtins, in order (all elementwise, broadcast)
+CDS_ARGS: dict[str, tuple[str, ...]] = {
+    "cs01": ("the spread", "the coupon", "the maturity"),
+    "cds_carry": ("the spread", "the coupon", "the maturity", "the horizon"),
+    "cds_rolldown": ("the spread", "the rolled spread", "the coupon", "the maturity",
+                     "the horizon"),
+}
+
+
+CDS_NUMERICS: dict[str, Callable[..., np.ndarray]] = {
+    "cs01": fi.cs01, "cds_carry": fi.cds_carry, "cds_rolldown": fi.cds_rolldown}
+
+
+def _cds(ev: Evaluator, node: ir.Call) -> Value:
+    """cs01, cds_carry, cds_rolldown: flat hazard s / (1 - R), quarterly premiums."""
     out = ev.index(node)
-    spread, coupon, maturity = (_along(ev, a, what, out, 0.0) for a, what in zip(
-        node.args, ("the spread", "the coupon", "the maturity"), strict=True))
+    names = CDS_ARGS[node.func]
+    values = {what: _along(ev, a, what, out, 0.0)
+              for a, what in zip(node.args, names, strict=True)}
     recovery = _along(ev, node.kwarg("recovery"), "the recovery rate", out, 0.4)
     rate = _along(ev, node.kwarg("rate"), "the rate", out, 0.0)
     where = node.kwarg("recovery") or node
     _fail_if((recovery < 0) | (recovery >= 1), where, "a recovery rate outside [0, 1)",
              "give the recovery as a fraction of notional, e.g. recovery = 0.4")
-    _fail_if(spread < 0, node.args[0], "a negative CDS spread",
-             "spreads are decimals per year: 100bp is 0.01 (write `* 1bp` for data in bp)")
-    _fail_if(maturity <= 0, node.args[2], "a CDS maturity that is not positive",
-             "give the maturity in years, e.g. 5")
-    return fi.cs01(spread, coupon, maturity, recovery, rate)
+    for what in ("the spread", "the rolled spread"):
+        if what in values:
+            _fail_if(values[what] < 0, node.args[names.index(what)], "a negative CDS spread",
+                     "spreads are decimals per year: 100bp is 0.01 (declare the data `in "
+                     "bp`, or write `* 1bp`)")
+    maturity = values["the maturity"]
+    _fail_if(maturity <= 0, node.args[names.index("the maturity")],
+             "a CDS maturity that is not positive", "give the maturity in years, e.g. 5")
+    if "the horizon" in values:
+        horizon = values["the horizon"]
+        _fail_if((horizon < 0) | (horizon >= maturity), node.args[names.index("the horizon")],
+                 "a horizon outside [0, maturity)", "give the holding period in years, "
+                 "shorter than the maturity, e.g. 0.25")
+    args = [values[what] for what in names] + [recovery, rate]
+    return CDS_NUMERICS[node.func](*args)
 
 
 LOWER: dict[str, Callable[[Evaluator, ir.Call], Value]] = {
@@ -188,5 +213,7 @@ LOWER: dict[str, Callable[[Evaluator, ir.Call], Value]] = {
     "key_rate_durations": _key_rate_durations,
     "carry": _carry,
     "rolldown": _rolldown,
-    "cs01": _cs01,
+    "cs01": _cds,
+    "cds_carry": _cds,
+    "cds_rolldown": _cds,
 }

@@ -166,4 +166,5 @@ def _cs01(node: ir.Call, args_index: list[Index], of: Mapping[ir.Expr, Index],
     return index
 
 
-RULES: dict[str, Rule] = {**{name: _bond for name in CALLS}, "cs01": _cs01}
+RULES: dict[str, Rule] = {**{name: _bond for name in CALLS}, "cs01": _cs01,
+                          "cds_carry": _cs01, "cds_rolldown": _cs01}

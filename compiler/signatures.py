@@ -89,6 +89,12 @@ SIGNATURES: dict[str, Signature] = {
     "rolldown": _bond_sig(3, doc="rolldown(cashflow, curve, horizon, spread = s)"),
     "cs01": _sig(3, 3, "recovery", "rate", doc="cs01(spread, coupon, maturity, recovery = R, "
                  "rate = r): CDS mark-to-market change for +1bp, per unit notional"),
+    "cds_carry": _sig(4, 4, "recovery", "rate", doc="cds_carry(spread, coupon, maturity, "
+                      "horizon, recovery = R, rate = r): bought protection held `horizon` "
+                      "years, spread unchanged, per unit notional"),
+    "cds_rolldown": _sig(5, 5, "recovery", "rate", doc="cds_rolldown(spread, rolled_spread, "
+                         "coupon, maturity, horizon, recovery = R, rate = r): the gain from "
+                         "the spread rolling down to `rolled_spread`"),
     # scenario samplers
     "normal": _sig(0, 2, "mean", "std", "seed", context=Context.SAMPLER,
                    doc="normal(mean, std, seed = N)"),

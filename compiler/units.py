@@ -215,8 +215,10 @@ class _UnitChecker:
         added = [v for k, v in node.kwargs if k in ("spread", "repo")]
         if added and len(node.args) >= 2 and node.kwarg("discount") is None:
             self.same((node.args[1], *added), node.span)  # exp(-t (curve + spread))
-        if node.func == "cs01" and len(node.args) >= 2:
-            self.same((node.args[0], node.args[1]), node.span)
+        if node.func in ("cs01", "cds_carry") and len(node.args) >= 2:
+            self.same((node.args[0], node.args[1]), node.span)  # spread and coupon
+        if node.func == "cds_rolldown" and len(node.args) >= 3:
+            self.same(tuple(node.args[:3]), node.span)
         if node.func == "box":
             ends = (*node.args, *(v for k, v in node.kwargs if k in ("lo", "hi")))
             self.same(tuple(ends), node.span)

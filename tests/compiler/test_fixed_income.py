@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import QuantLib as ql
+from saddle_testing import compile_text, first_error
 
 from compiler import fixed_income as fi
 
@@ -302,3 +303,51 @@ def test_the_library_never_imports_quantlib():
     sources = [p for folder in ("compiler", "dsl") for p in (root / folder).rglob("*.py")]
     assert sources
     assert not [p.name for p in sources if importing.search(p.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize(("spread", "coupon", "recovery", "rate"),
+                         [(0.0065, 0.01, 0.4, 0.03), (0.035, 0.05, 0.25, 0.0)])
+def test_cds_carry_and_rolldown_equal_quantlib(spread, coupon, recovery, rate):
+    # 5 years = 20 exact quarters; a quarter later the contract has 19 left
+    five = _quantlib_cds(spread, coupon, 90, 20, recovery, rate)
+    later = _quantlib_cds(spread, coupon, 90, 19, recovery, rate)
+    assert fi.cds_carry(spread, coupon, 5.0, 0.25, recovery, rate) == pytest.approx(
+        later - five - coupon * 0.25, rel=REL)
+    rolled = spread - 0.0005  # the 4.75-year spread, 5bp below the 5-year
+    later_rolled = _quantlib_cds(rolled, coupon, 90, 19, recovery, rate)
+    assert fi.cds_rolldown(spread, rolled, coupon, 5.0, 0.25, recovery, rate) == \
+        pytest.approx(later_rolled - later, rel=REL)
+
+
+def test_cds_carry_and_rolldown_from_a_model_file():
+    text = ('set index = ["IG", "HY"]\n'
+            'param spread[index] in bp = [65, 350]\n'
+            'param rolled[index] in bp = [60, 335]\n'
+            'param coupon[index] in bp = [100, 500]\n'
+            'param carry[index] = cds_carry(spread, coupon, 5, 0.25, recovery = 0.4)\n'
+            'param roll[index] = cds_rolldown(spread, rolled, coupon, 5, 0.25, '
+            'recovery = 0.4)\n'
+            'variable notional[index] >= 0 <= 10\n'
+            'maximize pnl: notional @ (carry + roll)\n')
+    model = compile_text(text)
+    values = {s.name: v for s, v in model.bindings.values.items()}
+    spreads, rolled, coupons = np.array([65, 350]) * 1e-4, np.array([60, 335]) * 1e-4, \
+        np.array([100, 500]) * 1e-4
+    for k in range(2):
+        five = _quantlib_cds(spreads[k], coupons[k], 90, 20, 0.4, 0.0)
+        later = _quantlib_cds(spreads[k], coupons[k], 90, 19, 0.4, 0.0)
+        later_rolled = _quantlib_cds(rolled[k], coupons[k], 90, 19, 0.4, 0.0)
+        assert values["carry"][k] == pytest.approx(later - five - coupons[k] * 0.25, rel=REL)
+        assert values["roll"][k] == pytest.approx(later_rolled - later, rel=REL)
+    result = model.solve()
+    assert result.status == "optimal"
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    ("param c = cds_carry(0.01, 0.01, 5, 6)\n", "horizon"),
+    ("param c = cds_rolldown(0.01, -0.01, 0.01, 5, 1)\n", "negative CDS spread"),
+    ("variable x\nparam c = cds_carry(x, 0.01, 5, 1)\n", ""),
+])
+def test_cds_carry_mistakes_are_located(body, fragment):
+    diagnostic = first_error(body + "variable v\nminimize o: v\nsubject to\n    f: v >= 0\n")
+    assert diagnostic.code in ("E508", "E406", "E209") and fragment in diagnostic.message
