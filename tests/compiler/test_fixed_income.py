@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import QuantLib as ql
+from oracles.cds_cs01 import quantlib_cds
 from saddle_testing import compile_text, first_error
 
 from compiler import fixed_income as fi
@@ -246,31 +247,14 @@ def test_rolldown_on_a_flat_curve_is_zero():
 # ---- CDS: QuantLib's MidPointCdsEngine on exact quarters (90 days of Actual/360) ----
 
 
-def _quantlib_cds(spread: float, coupon: float, first_days: int, quarters: int,
-                  recovery: float, rate: float) -> float:
-    ql.Settings.instance().evaluationDate = TODAY
-    act360 = ql.Actual360()
-    dates = [TODAY, TODAY + first_days] + [TODAY + first_days + 90 * q
-                                          for q in range(1, quarters)]
-    schedule = ql.Schedule(dates, ql.NullCalendar(), ql.Unadjusted)
-    hazard = ql.FlatHazardRate(TODAY, ql.QuoteHandle(ql.SimpleQuote(spread / (1 - recovery))),
-                               act360)
-    discount = ql.FlatForward(TODAY, rate, act360, ql.Continuous)
-    cds = ql.CreditDefaultSwap(ql.Protection.Buyer, 1.0, coupon, schedule, ql.Unadjusted,
-                               act360)
-    cds.setPricingEngine(ql.MidPointCdsEngine(ql.DefaultProbabilityTermStructureHandle(hazard),
-                                              recovery, ql.YieldTermStructureHandle(discount)))
-    return cds.NPV()
-
-
 @pytest.mark.parametrize(("maturity", "first_days", "quarters"),
                          [(5.0, 90, 20), (4.9, 54, 20), (0.25, 90, 1), (10.0, 90, 40)])
 @pytest.mark.parametrize(("spread", "coupon", "recovery", "rate"),
                          [(0.0065, 0.01, 0.4, 0.03), (0.035, 0.05, 0.25, 0.0)])
 def test_cds_value_and_cs01_equal_quantlib(maturity, first_days, quarters, spread, coupon,
                                            recovery, rate):
-    value = _quantlib_cds(spread, coupon, first_days, quarters, recovery, rate)
-    bumped = _quantlib_cds(spread + 1e-4, coupon, first_days, quarters, recovery, rate)
+    value = quantlib_cds(spread, coupon, first_days, quarters, recovery, rate)
+    bumped = quantlib_cds(spread + 1e-4, coupon, first_days, quarters, recovery, rate)
     assert fi.cds_value(spread, coupon, maturity, recovery, rate) == pytest.approx(value,
                                                                                    rel=REL)
     assert fi.cs01(spread, coupon, maturity, recovery, rate) == pytest.approx(bumped - value,
@@ -309,12 +293,12 @@ def test_the_library_never_imports_quantlib():
                          [(0.0065, 0.01, 0.4, 0.03), (0.035, 0.05, 0.25, 0.0)])
 def test_cds_carry_and_rolldown_equal_quantlib(spread, coupon, recovery, rate):
     # 5 years = 20 exact quarters; a quarter later the contract has 19 left
-    five = _quantlib_cds(spread, coupon, 90, 20, recovery, rate)
-    later = _quantlib_cds(spread, coupon, 90, 19, recovery, rate)
+    five = quantlib_cds(spread, coupon, 90, 20, recovery, rate)
+    later = quantlib_cds(spread, coupon, 90, 19, recovery, rate)
     assert fi.cds_carry(spread, coupon, 5.0, 0.25, recovery, rate) == pytest.approx(
         later - five - coupon * 0.25, rel=REL)
     rolled = spread - 0.0005  # the 4.75-year spread, 5bp below the 5-year
-    later_rolled = _quantlib_cds(rolled, coupon, 90, 19, recovery, rate)
+    later_rolled = quantlib_cds(rolled, coupon, 90, 19, recovery, rate)
     assert fi.cds_rolldown(spread, rolled, coupon, 5.0, 0.25, recovery, rate) == \
         pytest.approx(later_rolled - later, rel=REL)
 
@@ -334,9 +318,9 @@ def test_cds_carry_and_rolldown_from_a_model_file():
     spreads, rolled, coupons = np.array([65, 350]) * 1e-4, np.array([60, 335]) * 1e-4, \
         np.array([100, 500]) * 1e-4
     for k in range(2):
-        five = _quantlib_cds(spreads[k], coupons[k], 90, 20, 0.4, 0.0)
-        later = _quantlib_cds(spreads[k], coupons[k], 90, 19, 0.4, 0.0)
-        later_rolled = _quantlib_cds(rolled[k], coupons[k], 90, 19, 0.4, 0.0)
+        five = quantlib_cds(spreads[k], coupons[k], 90, 20, 0.4, 0.0)
+        later = quantlib_cds(spreads[k], coupons[k], 90, 19, 0.4, 0.0)
+        later_rolled = quantlib_cds(rolled[k], coupons[k], 90, 19, 0.4, 0.0)
         assert values["carry"][k] == pytest.approx(later - five - coupons[k] * 0.25, rel=REL)
         assert values["roll"][k] == pytest.approx(later_rolled - later, rel=REL)
     result = model.solve()

@@ -170,14 +170,14 @@ def test_lse_the_adversary_would_raise_is_refused():
 
 
 def test_krd_matched_variant_equals_its_oracle(paper):
-    from oracles.robust_bond import key_rate_durations, robust_objective_form_krd
+    from oracles.robust_bond import key_rate_durations
 
     model = compile_model(load(MODELS / "robust_bond_krd.saddle"), data_dir=SHARED)
     krd = next(v for s, v in model.bindings.values.items() if s.name == "krd")
     expected = key_rate_durations(paper)
     assert krd == pytest.approx(expected, rel=1e-8)  # the builtin against the hand formula
     result = model.solve()
-    oracle = robust_objective_form_krd(paper, lam=10.5, tolerance=0.25)
+    oracle = robust_objective_form(paper, lam=10.5, krd_tolerance=0.25)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(oracle["value"], rel=1e-6)
     match = result.constraints["krd_match"]

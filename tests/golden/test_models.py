@@ -20,7 +20,6 @@ from oracles.robust_bond import (
     first_order_worst_case,
     load_robust_bond,
     robust_objective_form,
-    robust_objective_form_krd,
     worst_case,
 )
 from oracles.robust_mean import solve_robust_mean
@@ -125,7 +124,7 @@ def _robust_bond_analysis_oracle() -> dict:
 
 def _robust_bond_krd_oracle() -> dict:
     data = _bond_sample()
-    answer = robust_objective_form_krd(data, lam=10.5, tolerance=0.25)
+    answer = robust_objective_form(data, lam=10.5, krd_tolerance=0.25)
     # the same two-solver agreement as _robust_bond_oracle
     return {"status": answer["status"], "objective": answer["value"],
             "values": {"h": _by_bond(data, answer["h"])},

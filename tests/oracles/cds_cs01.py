@@ -29,12 +29,14 @@ RATE = 0.02
 TODAY = ql.Date(20, 3, 2024)
 
 
-def quantlib_cds_value(spread: float, coupon: float, quarters: int = MATURITY_QUARTERS,
-                       recovery: float = RECOVERY, rate: float = RATE) -> float:
-    """NPV of $1 of bought protection (decimals per year)."""
+def quantlib_cds(spread: float, coupon: float, first_days: int, quarters: int,
+                 recovery: float, rate: float) -> float:
+    """NPV of $1 of bought protection (decimals per year): MidPointCdsEngine on a first
+    period of `first_days` then whole quarters of 90 days, Actual/360, flat hazard."""
     ql.Settings.instance().evaluationDate = TODAY
     day_count = ql.Actual360()
-    dates = [TODAY + 90 * q for q in range(quarters + 1)]
+    dates = [TODAY, TODAY + first_days] + [TODAY + first_days + 90 * q
+                                          for q in range(1, quarters)]
     schedule = ql.Schedule(dates, ql.NullCalendar(), ql.Unadjusted)
     hazard = ql.FlatHazardRate(TODAY, ql.QuoteHandle(ql.SimpleQuote(spread / (1 - recovery))),
                                day_count)
@@ -45,6 +47,12 @@ def quantlib_cds_value(spread: float, coupon: float, quarters: int = MATURITY_QU
         ql.DefaultProbabilityTermStructureHandle(hazard), recovery,
         ql.YieldTermStructureHandle(curve)))
     return swap.NPV()
+
+
+def quantlib_cds_value(spread: float, coupon: float, quarters: int = MATURITY_QUARTERS,
+                       recovery: float = RECOVERY, rate: float = RATE) -> float:
+    """NPV of $1 of bought protection on whole quarters (decimals per year)."""
+    return quantlib_cds(spread, coupon, 90, quarters, recovery, rate)
 
 
 def quantlib_cs01(spread: float, coupon: float) -> float:

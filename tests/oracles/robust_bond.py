@@ -367,8 +367,13 @@ def turnover(data: RobustBondData, h: Any, budget: float = 1.0) -> Any:
 
 
 def robust_objective_form(data: RobustBondData, lam: float, alpha: float = 0.5,
-                          solver: str = cp.CLARABEL, **options: Any) -> dict:
-    """min_h max_{x in E} phi(h) - lam Delta(h, x), p'h = 1, as one convex problem (dual)."""
+                          solver: str = cp.CLARABEL, krd_tolerance: float | None = None,
+                          **options: Any) -> dict:
+    """min_h max_{x in E} phi(h) - lam Delta(h, x), p'h = 1, as one convex problem (dual).
+
+    With `krd_tolerance`, also |sum_i (h_i p_i - w_i) KRD_ij| <= krd_tolerance for each key
+    (`key_rate_durations`); the output then has ``krd`` and ``match``.
+    """
     ex = exponents(data)
     r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
     h = cp.Variable(data.n, nonneg=True)
@@ -378,12 +383,17 @@ def robust_objective_form(data: RobustBondData, lam: float, alpha: float = 0.5,
     neg_delta = (cp.sum(cp.rel_entr(nu, u)) - (ex.G @ data.mu) @ nu
                  + r * cp.norm(L.T @ ex.G.T @ nu, 2))
     phi = turnover(data, h)
-    prob = cp.Problem(cp.Minimize(phi + lam * neg_delta),
-                      [data.p @ h == 1, cp.sum(nu) == 1])
+    rows = [data.p @ h == 1, cp.sum(nu) == 1]
+    krd = key_rate_durations(data) if krd_tolerance is not None else None
+    if krd is not None:
+        rows.append(cp.abs(krd.T @ (cp.multiply(h, data.p) - data.w)) <= krd_tolerance)
+    prob = cp.Problem(cp.Minimize(phi + lam * neg_delta), rows)
     out = _solve(prob, solver, **options)
     if h.value is not None:
         hv = np.maximum(h.value, 0)
         out.update(h=hv, phi=turnover(data, hv), delta_wc_dual=-float(neg_delta.value))
+        if krd is not None:
+            out.update(krd=krd, match=krd.T @ (hv * data.p - data.w))
     return out
 
 
@@ -528,25 +538,3 @@ def key_rate_durations(data: RobustBondData) -> np.ndarray:
     Fy = data.F[: data.T, :keys]
     pv = data.C * np.exp(-np.outer(data.s_nom, data.periods) - data.periods * data.y_nom)
     return (pv * data.periods) @ Fy / pv.sum(axis=1, keepdims=True)
-
-
-def robust_objective_form_krd(data: RobustBondData, lam: float, tolerance: float,
-                              alpha: float = 0.5, solver: str = cp.CLARABEL) -> dict:
-    """`robust_objective_form` with |sum_i (h_i p_i - w_i) KRD_ij| <= tolerance for each key."""
-    ex = exponents(data)
-    r, L = chi2_radius(alpha, len(data.mu)), whitening(data)
-    krd = key_rate_durations(data)
-    h = cp.Variable(data.n, nonneg=True)
-    nu = cp.Variable(len(ex.bond), nonneg=True)
-    u = cp.multiply(np.exp(ex.log_c), h[ex.bond])
-    neg_delta = (cp.sum(cp.rel_entr(nu, u)) - (ex.G @ data.mu) @ nu
-                 + r * cp.norm(L.T @ ex.G.T @ nu, 2))
-    phi = turnover(data, h)
-    match = krd.T @ (cp.multiply(h, data.p) - data.w)
-    prob = cp.Problem(cp.Minimize(phi + lam * neg_delta),
-                      [data.p @ h == 1, cp.sum(nu) == 1, cp.abs(match) <= tolerance])
-    out = _solve(prob, solver)
-    if h.value is not None:
-        hv = np.maximum(h.value, 0)
-        out.update(h=hv, phi=turnover(data, hv), krd=krd, match=krd.T @ (hv * data.p - data.w))
-    return out
