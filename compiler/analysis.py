@@ -23,10 +23,12 @@ from compiler import ir, tensor
 from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.instances import set_instance
-from compiler.problem import CLARABEL_RETRY, installed_solvers, labelled
+from compiler.problem import CLARABEL_RETRY, labelled
 from compiler.result import ConstraintReport, Result
 from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
+from compiler.solver_choice import installed_solvers
+from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
 from dsl.errors import error
 
@@ -126,9 +128,9 @@ class WorstCaseAnalysis:
             with warnings.catch_warnings():
                 if retry:  # an inaccurate first answer is retried below, not reported
                     warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-                problem.solve(solver=solver, **options)
+                solve_problem(problem, solver, **options)
             if problem.status == "optimal_inaccurate" and retry:
-                problem.solve(solver=solver, **CLARABEL_RETRY)
+                solve_problem(problem, solver, **CLARABEL_RETRY)
         except cp.error.SolverError as exc:
             return f"solver_error: {exc}", None, ev, {}
         chosen: dict[str, Any] = {}

@@ -8,8 +8,10 @@ stderr, results to stdout (or --output).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,11 @@ from compiler.pipeline import compile_model
 from compiler.plot import PlotUnavailable
 from compiler.plot_cli import add_plot_parser, plot_command
 from compiler.plot_data import PlotError
-from compiler.problem import installed_solvers
 from compiler.risk import risk_report
 from compiler.rolling import Every, RollingModel
 from compiler.saddle import RobustModel
+from compiler.solver_choice import installed_solvers
+from compiler.solver_output import VERBOSE_VARIABLE
 from compiler.sweep import parse_sweep, sweep_job
 from compiler.unit_values import InBaseUnits
 from dsl import ast, format_model, parse, parse_expression
@@ -31,15 +34,25 @@ from dsl.dump import dump
 from dsl.errors import SpecError
 
 EXIT_OK, EXIT_MODEL, EXIT_USAGE, EXIT_IO, EXIT_NOT_OPTIMAL, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+DISTRIBUTION = "saddle-lang"  # the name on the package index (`saddle` there is another project)
 
 
 class UsageError(Exception):
     """A command-line mistake (exit 2)."""
 
 
+def _version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="saddle", description="Check, solve and format Saddle models (.saddle files).")
+    parser.add_argument("--version", action="version",
+                        version=f"{DISTRIBUTION} {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def data_options(sub: argparse.ArgumentParser) -> None:
@@ -53,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--backend", choices=("auto", "counterpart", "dsp"), default="auto",
                          help="robust models: the explicit counterpart (by duality) or the "
                               "saddle-point form (dsp-cvxpy); auto prefers the counterpart")
+        sub.add_argument("--verbose", action="store_true",
+                         help="show what the solvers print (on stderr; stdout keeps only "
+                              "the result)")
 
     check = commands.add_parser("check", help="parse and check a model without solving it")
     data_options(check)
@@ -299,16 +315,34 @@ def _quiet_known_warnings() -> None:
                             "support CPP backend", category=UserWarning)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real descriptor (in-process callers)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (see the module docstring)."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse prints its own usage message
         return int(exc.code or 0)
+    if getattr(args, "verbose", False):
+        os.environ[VERBOSE_VARIABLE] = "1"  # worker processes inherit it
     try:
         with warnings.catch_warnings():
             _quiet_known_warnings()
-            return COMMANDS[args.command](args)
+            code = COMMANDS[args.command](args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return code
+    except BrokenPipeError:
+        # the reader went away (`saddle solve ... | head -1`): nothing left to say to it
+        _silence_stdout()
+        return EXIT_OK
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return EXIT_MODEL

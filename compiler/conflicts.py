@@ -22,7 +22,9 @@ import cvxpy as cp
 import numpy as np
 
 from compiler.named_rows import NamedRows
-from compiler.problem import MIP_DEFAULTS, default_solver
+from compiler.problem import MIP_DEFAULTS
+from compiler.solver_choice import NoSolver, default_solver
+from compiler.solver_output import solve_problem
 
 MAX_SOLVES = 120  # feasibility solves the deletion filter may spend
 MAX_SECONDS = 30.0  # and wall-clock seconds; past either it stops, and says so
@@ -37,11 +39,11 @@ Key = tuple[int, int]  # (item position, element position)
 
 def solve(problem: cp.Problem) -> str:
     """The status of one diagnostic solve ("solver_error" if the solver gives up)."""
-    name = default_solver(problem)
-    options = MIP_DEFAULTS if name == "HIGHS" and problem.is_mixed_integer() else {}
     try:
-        problem.solve(solver=name, **options)
-    except cp.error.SolverError:
+        name = default_solver(problem)
+        options = MIP_DEFAULTS if name == "HIGHS" and problem.is_mixed_integer() else {}
+        solve_problem(problem, name, **options)
+    except (cp.error.SolverError, NoSolver):
         return "solver_error"
     return str(problem.status)
 

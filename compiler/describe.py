@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from compiler.problem import is_linear, is_qp
 from compiler.resolve import resolve
 from compiler.shapes import check_shapes
+from compiler.solver_choice import problem_class
 from compiler.symbols import SymbolKind, index_text
 from dsl import ast
 
@@ -35,26 +35,14 @@ def describe_ir(model: ast.Model) -> str:
     return "\n".join(lines)
 
 
-def problem_class(compiled: CompiledModel) -> str:
-    problem = compiled.problem
-    integer = "mixed-integer " if problem.is_mixed_integer() else ""
-    if is_linear(problem):
-        kind = "LP"
-    elif is_qp(problem):
-        kind = "QP"
-    else:
-        kind = "conic (SOCP/exponential/PSD)"
-    return integer + kind
-
-
 def describe_problem(compiled: CompiledModel, brief: bool = False) -> str:
     """A summary of the compiled cvxpy problem, or (brief) one line for `saddle check`."""
     problem = compiled.problem
     sizes = sum(v.size for v in problem.variables())
-    summary = (f"{problem_class(compiled)}, {len(problem.variables())} variables "
+    summary = (f"{problem_class(problem)}, {len(problem.variables())} variables "
                f"({sizes} scalars), {len(problem.constraints)} cvxpy constraints")
     if brief:
-        return summary
+        return f"{summary}; solver {compiled.default_solver()}"
     lines = [f"model {compiled.model.name}: {summary}",
              f"objective: {_short(str(problem.objective))}"]
     for name, parts in compiled.lowered.parts.items():

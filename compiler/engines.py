@@ -99,7 +99,7 @@ class DaskEngine(Engine):
             from distributed import Client
         except ImportError as exc:
             raise RuntimeError("the Dask engine needs dask.distributed: pip install "
-                               "'saddle[dask]'") from exc
+                               "'saddle-lang[dask]'") from exc
         if isinstance(self.scheduler, str):
             with Client(self.scheduler) as client:
                 return list(client.gather(client.map(function, items, pure=False)))

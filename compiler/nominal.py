@@ -20,8 +20,10 @@ from compiler import ir, tensor
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
 from compiler.lower import lower
-from compiler.problem import default_solver, labelled
+from compiler.problem import labelled
 from compiler.result import Labelled, Result
+from compiler.solver_choice import NoSolver, default_solver
+from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
 
 
@@ -106,8 +108,8 @@ def nominal_optimum(compiled: Any, solver: str | None = None) -> float | None:
     sense = cp.Minimize if model.objective.sense is ir.Sense.MINIMIZE else cp.Maximize
     problem = cp.Problem(sense(nominal.objective), nominal.constraints())
     try:
-        problem.solve(solver=solver or default_solver(problem))
-    except cp.error.SolverError:
+        solve_problem(problem, solver or default_solver(problem))
+    except (cp.error.SolverError, NoSolver):
         return None
     return float(problem.value) if problem.status == "optimal" else None
 

@@ -90,7 +90,9 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
     check_discipline(resolved, lowered)
     problem = cp.Problem(_objective(resolved, lowered.objective), lowered.constraints())
     ensure_dcp(problem, resolved)
-    return CompiledModel(resolved, shapes, bindings, lowered, problem, list(lowered.notes))
+    compiled = CompiledModel(resolved, shapes, bindings, lowered, problem, list(lowered.notes))
+    compiled.ensure_solver()
+    return compiled
 
 
 def _every(text: str | None) -> Every | None:

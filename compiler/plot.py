@@ -3,7 +3,7 @@
     compile_model(load("models/robust_mean.saddle")).solve().plot("worst-case", "m.png")
     sweep(model, "kappa", grid, nominal=True).plot("robustness", "price.png")
 
-matplotlib is optional (`pip install "saddle[plot]"`): it is imported only here, when a
+matplotlib is optional (`pip install "saddle-lang[plot]"`): it is imported only here, when a
 plot is drawn, and its absence is a `PlotUnavailable` with the install line. What each
 kind draws is `compiler/plot_data.py`; this module only draws a `Panel`.
 """
@@ -86,7 +86,7 @@ def draw(content: Panel) -> Figure:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        raise PlotUnavailable("plots need matplotlib: pip install 'saddle[plot]' (or "
+        raise PlotUnavailable("plots need matplotlib: pip install 'saddle-lang[plot]' (or "
                               "pip install matplotlib)") from None
     figure = Figure(figsize=FIGSIZE, layout="constrained")
     FigureCanvasAgg(figure)

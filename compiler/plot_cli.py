@@ -21,8 +21,8 @@ from compiler.engines import Engine, Job
 from compiler.nominal import is_robust
 from compiler.plot import plot
 from compiler.plot_data import KINDS, PlotError
-from compiler.problem import installed_solvers
 from compiler.rolling import RollingModel
+from compiler.solver_choice import installed_solvers
 from compiler.sweep import parse_sweep, sweep_job
 
 EXIT_OK, EXIT_NOT_OPTIMAL = 0, 4  # as in compiler/cli.py

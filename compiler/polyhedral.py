@@ -23,6 +23,7 @@ from compiler import ir, tensor
 from compiler.counterpart import Extractor, NotAffine, difference
 from compiler.evaluate import Evaluator
 from compiler.shapes import union
+from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
 
 
@@ -49,14 +50,14 @@ class Polyhedron:
         u = cp.Variable(self.A.shape[1])
         rows = [self.A @ u <= self.b] + ([self.E @ u == self.f] if len(self.f) else [])
         problem = cp.Problem(cp.Minimize(0), rows)
-        problem.solve()
+        solve_problem(problem)
         return problem.status not in ("infeasible", "infeasible_inaccurate")
 
     def argmax(self, a: np.ndarray) -> np.ndarray:
         """A maximizer of a'u over P (the worst case reported), by one small LP."""
         u = cp.Variable(self.A.shape[1])
         rows = [self.A @ u <= self.b] + ([self.E @ u == self.f] if len(self.f) else [])
-        cp.Problem(cp.Maximize(a @ u), rows).solve()
+        solve_problem(cp.Problem(cp.Maximize(a @ u), rows))
         return np.asarray(u.value, dtype=float)
 
 

@@ -1,6 +1,6 @@
 """Stage 8 of 8: `CompiledModel` — the cvxpy problem plus maps back to the model's names.
 
-`solve()` picks an open solver (HiGHS for mixed-integer, Clarabel otherwise), turns every
+`solve()` picks an open solver (compiler/solver_choice.py), turns every
 solver outcome into a `Result.status` (never an exception) and reports values, slacks,
 duals and binding constraints by name and set label.
 """
@@ -21,47 +21,20 @@ from compiler.bindings import Bindings
 from compiler.lower import Lowered
 from compiler.result import ConstraintReport, Labelled, Result
 from compiler.shapes import Shapes
+from compiler.solver_choice import NoSolver, default_solver
+from compiler.solver_output import captured_output, solve_problem
 from compiler.symbols import Symbol
+from dsl.errors import error
+from dsl.source import Span
 
 # HiGHS stops a MIP at a 1e-4 relative gap by default; a model's answer should be exact.
 MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
 BINDING_TOLERANCE = 1e-6
 
 
-def is_qp(problem: cp.Problem) -> bool:
-    """A QP: quadratic objective, piecewise-linear constraints. Every constraint's whole
-    expression is checked: cvxpy 1.7's `is_qp` looks only at the left side of `lhs <= rhs`
-    (so `t <= -rel_entr(...)` passed for a QP)."""
-    return problem.is_qp() and all(c.expr.is_pwl() for c in problem.constraints
-                                   if hasattr(c, "expr"))
-
-
-def is_linear(problem: cp.Problem) -> bool:
-    """An LP or MILP: piecewise-linear objective and constraints (abs, max, cvar, ...)."""
-    return is_qp(problem) and problem.objective.expr.is_pwl()
-
-
-@functools.cache
-def installed_solvers() -> frozenset[str]:
-    """cvxpy's installed solvers, found once: cvxpy tries to import every solver it knows
-    on each call, which costs milliseconds per solve."""
-    return frozenset(cp.installed_solvers())
-
-
 # Clarabel's default static regularization (1e-8) stalls just short of its tolerance on the
 # bond portfolio's exponential cones; 1e-7 converges (measured on the robust bond models).
 CLARABEL_RETRY = {"static_regularization_constant": 1e-7}
-
-
-def default_solver(problem: cp.Problem) -> str:
-    """HiGHS for LPs and mixed-integer problems (exact vertices, branch and bound),
-    Clarabel for everything else (QP, SOCP, exponential and PSD cones)."""
-    installed = installed_solvers()
-    if problem.is_mixed_integer() or is_linear(problem):
-        if "HIGHS" in installed:
-            return "HIGHS"
-        return "SCIPY" if problem.is_mixed_integer() else "CLARABEL"
-    return "CLARABEL" if "CLARABEL" in installed else "SCS"
 
 
 @dataclass
@@ -82,33 +55,90 @@ class CompiledModel:
     def default_solver(self) -> str:
         return default_solver(self.problem)
 
+    def ensure_solver(self) -> None:
+        """E414 at the source of integrality when no installed solver takes the problem
+        (a mixed-integer exponential-cone problem, say): said by `check`, not at solve."""
+        try:
+            self.default_solver()
+        except NoSolver as exc:
+            raise error("E414", str(exc), self._integrality_span(),
+                        "relax the integer decisions (or the exact nonconvex form), or "
+                        "replace the exponential or PSD term") from None
+
+    def _integrality_span(self) -> Span:
+        for variable in self.model.variables:
+            if {"integer", "binary"} & variable.flags:
+                return variable.symbol.span
+        for con in self.model.constraints:
+            if con.name in self.lowered.exact:
+                return con.span
+        return self.model.objective.span
+
     def solve(self, solver: str | None = None, **options: Any) -> Result:
         """Solve and report by name.
 
         Args:
-            solver: a cvxpy solver name (CLARABEL, SCS, OSQP, HIGHS, ...); default: HIGHS
-                for LPs and mixed-integer problems, CLARABEL otherwise.
+            solver: a cvxpy solver name (CLARABEL, SCS, OSQP, HIGHS, SCIP, ...); default:
+                HiGHS for LPs and MILPs, SCIP for other mixed-integer problems, Clarabel
+                otherwise (compiler/solver_choice.py).
             **options: passed to the solver.
 
         Returns:
             `Result`; its `status` says whether the answer is optimal.
         """
-        name = (solver or self.default_solver()).upper()
+        try:
+            name = (solver or self.default_solver()).upper()
+        except NoSolver as exc:
+            return self._result("solver_error", "", 0.0, [*self.notes, str(exc)])
         if name == "HIGHS" and self.is_mixed_integer:
             options = {**MIP_DEFAULTS, **options}
         notes = list(self.notes)
         started = time.perf_counter()
-        try:
-            self.problem.solve(solver=name, **options)
-            status = str(self.problem.status)
-        except cp.error.SolverError as exc:
-            status = "solver_error"
-            notes.append(f"solver {name} failed: {str(exc).splitlines()[0]}")
+        with captured_output() as printed:
+            try:
+                self.problem.solve(solver=name, **options)
+                status = str(self.problem.status)
+            except cp.error.SolverError as exc:
+                status = "solver_error"
+                notes.append(f"solver {name} failed: {str(exc).splitlines()[0]}")
         elapsed = time.perf_counter() - started
         result = self._result(status, name, elapsed, notes)
+        if status != "optimal":  # what the solver said is evidence when it did not succeed
+            result.solver_output = printed.text
+        if status == "optimal" and name == "SCIP":
+            result = self._polished(result)
         if status == "optimal" and self.is_mixed_integer and self.lowered.exact:
             self._fixed_integer_duals(result)
         return result
+
+    def _polished(self, result: Result) -> Result:
+        """SCIP's optimum with its integers fixed and the continuous rest solved again by an
+        interior-point or simplex solver. SCIP meets a nonlinear objective only to its
+        feasibility tolerance (1.2e-6 relative on the treasury variance model; tightening
+        it makes SCIP's LPs fail), the re-solve to 1e-8. Kept only if it is no worse."""
+        constants = {v.id: cp.Constant(np.round(v.value)) for v in self.problem.variables()
+                     if v.attributes["integer"] or v.attributes["boolean"]}
+        fixed = cp.Problem(_substituted(self.problem.objective, constants),
+                           [_substituted(c, constants) for c in self.problem.constraints])
+        saved = {v: v.value for v in self.problem.variables()}
+        try:
+            solver = default_solver(fixed)
+            solve_problem(fixed, solver)
+        except (cp.error.SolverError, NoSolver):
+            solver = None
+        sign = 1.0 if self.model.objective.sense is ir.Sense.MAXIMIZE else -1.0
+        if solver is None or fixed.status != "optimal" or \
+                sign * (float(fixed.value) - result.objective) < -1e-9 * max(1.0, abs(fixed.value)):
+            for v, value in saved.items():  # keep SCIP's own answer
+                v.value = value
+            return result
+        polished = self._result("optimal", result.solver, result.solve_time,
+                                [n for n in result.notes if not n.startswith("SCIP's")],
+                                objective=float(fixed.value))
+        polished.notes.append(f"SCIP's integer values fixed, the continuous part solved again "
+                              f"by {solver} (objective {result.objective:.10g} -> "
+                              f"{polished.objective:.10g})")
+        return polished
 
     def _fixed_integer_duals(self, result: Result) -> None:
         """Duals of a mixed-integer optimum: re-solve with the binaries fixed (continuous).
@@ -120,7 +150,7 @@ class CompiledModel:
             return  # integer decisions of the user's own: no continuous problem to price
         fixed = cp.Problem(self.problem.objective, self.lowered.fixed_integer_constraints())
         try:
-            fixed.solve(solver=default_solver(fixed))
+            solve_problem(fixed, default_solver(fixed))
         except cp.error.SolverError:
             return
         if fixed.status != "optimal":
@@ -135,7 +165,8 @@ class CompiledModel:
         result.notes.append("duals are those of the continuous problem with the exact forms' "
                             "binaries fixed at the optimum")
 
-    def _result(self, status: str, solver: str, elapsed: float, notes: list[str]) -> Result:
+    def _result(self, status: str, solver: str, elapsed: float, notes: list[str],
+                objective: float | None = None) -> Result:
         model = self.model
         has_values = status in ("optimal", "optimal_inaccurate")
         result = Result(model=model.name, status=status, objective=None,
@@ -145,7 +176,7 @@ class CompiledModel:
         if not has_values:
             result.explain = functools.partial(self.diagnose, status)
             return result
-        result.objective = float(self.problem.value)
+        result.objective = float(self.problem.value if objective is None else objective)
         for symbol, variable in self.lowered.variables.items():
             result.values[symbol.name] = self.labelled(variable.value, symbol.index)
         evaluator = self.lowered.evaluator
@@ -203,6 +234,16 @@ class CompiledModel:
             return bool(flags)
         labelled = self.labelled(flags.astype(float), index)
         return labelled.astype(bool) if isinstance(labelled, pd.Series | pd.DataFrame) else None
+
+
+def _substituted(node: Any, constants: dict[int, Any]) -> Any:
+    """A copy of a cvxpy expression, constraint or objective with some variables (by id)
+    replaced by constants: the continuous problem left when the integers are fixed."""
+    if isinstance(node, cp.Variable):
+        return constants.get(node.id, node)
+    if not node.args:
+        return node
+    return node.copy([_substituted(arg, constants) for arg in node.args])
 
 
 def _value_of(side: Any) -> Any:

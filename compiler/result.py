@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 Labelled: TypeAlias = float | pd.Series | pd.DataFrame | None
+SOLVER_OUTPUT_LINES = 20  # of a failed solve's output, in the table (JSON keeps it all)
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     solver: str = ""
     solve_time: float = 0.0
+    # what the solver printed, kept only when the solve did not end optimal
+    solver_output: str = field(default="", repr=False)
     problem: cp.Problem | None = field(default=None, repr=False)
     # `saddle solve --risk` / compiler.risk.risk_report: DV01, key-rate and CS01 ladders
     risk: dict[str, Any] | None = None
@@ -99,6 +102,7 @@ class Result:
             "notes": list(self.notes),
             "solver": self.solver,
             "solve_time": self.solve_time,
+            **({"solver_output": self.solver_output} if self.solver_output else {}),
         }
 
     def to_json(self) -> str:
@@ -266,6 +270,9 @@ def format_table(result: Result) -> str:
     if result.notes:
         lines += ["", "notes:"]
         lines.extend(f"  - {note}" for note in result.notes)
+    if result.solver_output.strip():
+        shown = result.solver_output.strip().splitlines()[-SOLVER_OUTPUT_LINES:]
+        lines += ["", f"solver output (last {len(shown)} lines):", *(f"  {s}" for s in shown)]
     return "\n".join(lines)
 
 

@@ -32,9 +32,11 @@ from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
 from compiler.lift import LiftedEvaluator, lift, lifted_bound, stack_aggregates
 from compiler.lower import Lowered, lower, make_variable
-from compiler.problem import CompiledModel, default_solver
+from compiler.problem import CompiledModel
 from compiler.result import TableResult
 from compiler.shapes import Shapes
+from compiler.solver_choice import default_solver
+from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
 from compiler.windows import Every, singular, window_bindings, windows
 from dsl.errors import error
@@ -229,7 +231,7 @@ class RollingModel:
         for done, k in enumerate(indices, start=1):
             w = self.window(k)
             try:
-                w.problem.solve(solver=solver, **options)
+                solve_problem(w.problem, solver, **options)
                 status = str(w.problem.status)
             except cp.error.SolverError:
                 status = "solver_error"
@@ -250,7 +252,7 @@ class RollingModel:
 def _solved(problem: cp.Problem, solver: str, options: dict[str, Any]) -> bool:
     """Solve one problem for all windows; False (fall back) unless it is optimal."""
     try:
-        problem.solve(solver=solver, **options)
+        solve_problem(problem, solver, **options)
     except cp.error.SolverError:
         return False
     return bool(problem.status == "optimal")

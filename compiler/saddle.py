@@ -38,6 +38,7 @@ from compiler.result import Result
 from compiler.saddle_atoms import SaddleAtoms
 from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
+from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
 from compiler.worst_case import adversary_choice, lets_at_worst_case
 from dsl.errors import SpecError, error
@@ -65,6 +66,7 @@ class RobustModel:
         self._check_nominal()
         if backend == "counterpart":
             self.compiled: CompiledModel = self._build_counterpart()
+            self.compiled.ensure_solver()
         else:
             try:
                 self.compiled = self._build_dsp()
@@ -350,7 +352,7 @@ class RobustModel:
         sense = cp.Minimize if self.model.objective.sense is ir.Sense.MINIMIZE else cp.Maximize
         problem = cp.Problem(sense(nominal.objective), nominal.constraints())
         try:
-            problem.solve(solver=solver)
+            solve_problem(problem, solver)
         except cp.error.SolverError:
             return "the nominal problem (each uncertain quantity at its set's center) failed too"
         if problem.status == "optimal":
@@ -365,6 +367,9 @@ class RobustModel:
         other = "dsp" if self.backend == "counterpart" else "counterpart"
         if not self.counterpart_available:
             return {"checked": False, "reason": "only the saddle-point path applies"}
+        if self.compiled.is_mixed_integer:
+            return {"checked": False, "reason": "only the counterpart path applies: the "
+                    "saddle-point form (dsp-cvxpy) takes continuous decisions only"}
         twin = RobustModel(self.model, self.shapes, self.bindings, self.sets, self.robust,
                            self.exact, other, [])
         started = time.perf_counter()

@@ -7,9 +7,11 @@ variable is set; HYPOTHESIS_PROFILE=name or `pytest --hypothesis-profile=name` c
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from saddle_testing import shared_folder
 
 settings.register_profile(
     "dev",
@@ -35,6 +37,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite golden files from the current output instead of comparing with them",
     )
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The project's `../shared` (the seeds and the paper's data), or `$SADDLE_SHARED`.
+    It is beside every checkout and CI run: missing, the tests that need it fail."""
+    folder = shared_folder()
+    if not folder.is_dir():
+        pytest.fail(f"the shared folder is missing: {folder} (set SADDLE_SHARED)")
+    return folder
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from saddle_testing import compile_text, first_error
 
 from compiler.cli import main
-from compiler.problem import is_linear
+from compiler.solver_choice import is_linear
 
 # Bond A: a zero paying 1 at period 5 (a key period); B: a zero at period 8 (between the keys
 # 5 and 10, weights 0.4 / 0.6); C: a 3% coupon bond maturing at period 10.

@@ -309,7 +309,7 @@ def test_without_matplotlib_the_cli_says_how_to_install_it(tmp_path, monkeypatch
     assert main(["plot", str(ROBUST_MEAN), "--kind", "worst-case",
                  "-o", str(tmp_path / "out.png")]) == 2
     err = capsys.readouterr().err
-    assert "plots need matplotlib: pip install 'saddle[plot]'" in err
+    assert "plots need matplotlib: pip install 'saddle-lang[plot]'" in err
     assert "Traceback" not in err
 
 

@@ -29,8 +29,7 @@ def test_treasury_dv01_by_tenor_and_total():
     assert abs(entry["total"]) <= 0.005 + 1e-9  # the model's own DV01 band
 
 
-def test_key_rate_ladder_of_the_bond_portfolio():
-    shared = Path(__file__).resolve().parents[3] / "shared"
+def test_key_rate_ladder_of_the_bond_portfolio(shared):
     model = compile_model(load(MODELS / "robust_bond_krd.saddle"), data_dir=shared)
     result = model.solve()
     entry = risk_report(model, result)["krd · h"]

@@ -14,7 +14,6 @@ from oracles.robust_bond import (
     PAPER_CONSTRAINT_PHI,
     PAPER_PHI,
     constraint_form,
-    data_dir,
     first_order_worst_case,
     load_robust_bond,
     robust_objective_form,
@@ -26,7 +25,6 @@ from compiler import compile_model, load
 from compiler.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = data_dir().parents[1]  # the folder that holds data/robust_bond
 MODELS = ROOT / "models"
 
 
@@ -35,14 +33,14 @@ def paper():
     return load_robust_bond()
 
 
-def _solve(name: str, **params):
+def _solve(shared, name: str, **params):
     return compile_model(load(MODELS / f"{name}.saddle"), params=params,
-                         data_dir=SHARED).solve()
+                         data_dir=shared).solve()
 
 
 @pytest.mark.parametrize("lam", sorted(PAPER_PHI))
-def test_objective_form_reproduces_the_paper(paper, lam):
-    result = _solve("robust_bond", **{"lambda": lam})
+def test_objective_form_reproduces_the_paper(paper, lam, shared):
+    result = _solve(shared, "robust_bond", **{"lambda": lam})
     assert result.status == "optimal"
     assert result.worst_case["backend"] == "counterpart"  # the relative-entropy dual
     holdings = result.values["h"].to_numpy()
@@ -53,8 +51,8 @@ def test_objective_form_reproduces_the_paper(paper, lam):
     assert result.worst_case["gap"] < 1e-5
 
 
-def test_objective_form_reports_the_worst_curve(paper):
-    result = _solve("robust_bond")
+def test_objective_form_reports_the_worst_curve(paper, shared):
+    result = _solve(shared, "robust_bond")
     x = result.worst_case["objective"]["x"]
     # the adversary's factors lie on the ellipsoid's boundary (the objective is monotone)
     deviation = x.to_numpy() - paper.mu
@@ -65,8 +63,8 @@ def test_objective_form_reports_the_worst_curve(paper):
     assert curve.to_numpy() == pytest.approx(paper.F[:60] @ x.to_numpy(), abs=1e-12)
 
 
-def test_floor_form_reproduces_the_paper(paper):
-    result = _solve("robust_bond_floor")
+def test_floor_form_reproduces_the_paper(paper, shared):
+    result = _solve(shared, "robust_bond_floor")
     assert result.status == "optimal"
     assert result.objective == pytest.approx(PAPER_CONSTRAINT_PHI, abs=5e-3)
     oracle = constraint_form(paper, spreads="zero")
@@ -74,15 +72,15 @@ def test_floor_form_reproduces_the_paper(paper):
     assert result.constraints["value_floor"].value == pytest.approx(0, abs=1e-5)  # binds
 
 
-def test_floor_form_with_spreads_matches_the_oracle(paper):
-    result = _solve("robust_bond_floor", spread_on=1)
+def test_floor_form_with_spreads_matches_the_oracle(paper, shared):
+    result = _solve(shared, "robust_bond_floor", spread_on=1)
     oracle = constraint_form(paper, spreads="nominal")
     assert result.objective == pytest.approx(oracle["phi"], rel=1e-5)
 
 
 @pytest.mark.parametrize("alpha", [0.5, 0.01])
-def test_analysis_exact_and_first_order(paper, alpha):
-    result = _solve("robust_bond_analysis", alpha=alpha)
+def test_analysis_exact_and_first_order(paper, alpha, shared):
+    result = _solve(shared, "robust_bond_analysis", alpha=alpha)
     assert result.status == "optimal"
     holding = paper.benchmark_holdings()
     exact = worst_case(paper, holding, alpha)
@@ -94,16 +92,16 @@ def test_analysis_exact_and_first_order(paper, alpha):
     assert result.worst_case["objective"]["x"].to_numpy() == pytest.approx(exact["x"], abs=1e-5)
 
 
-def test_analysis_reports_a_broken_limit_by_name():
-    result = _solve("robust_bond_analysis", alpha=0.01, loss_limit=0.5)
+def test_analysis_reports_a_broken_limit_by_name(shared):
+    result = _solve(shared, "robust_bond_analysis", alpha=0.01, loss_limit=0.5)
     # the extreme set's first-order estimate (-0.601 by the oracle) breaks a 50% loss limit
     assert result.constraints["first_order"].slack < 0
     assert any("first_order" in note for note in result.notes)
 
 
 @pytest.mark.parametrize("name", ["robust_bond", "robust_bond_floor", "robust_bond_analysis"])
-def test_cli_solves_on_the_paper_data(name, capsys):
-    code = main(["solve", str(MODELS / f"{name}.saddle"), "--data", str(SHARED),
+def test_cli_solves_on_the_paper_data(name, capsys, shared):
+    code = main(["solve", str(MODELS / f"{name}.saddle"), "--data", str(shared),
                  "--format", "json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["status"] == "optimal"
@@ -118,7 +116,7 @@ def test_counterpart_backend_is_refused_with_a_reason(capsys):
     assert "E413" in capsys.readouterr().err
 
 
-def test_a_failed_counterpart_solve_falls_back_to_the_saddle_point_form(paper, monkeypatch):
+def test_a_failed_counterpart_solve_falls_back_to_the_saddle_point_form(paper, monkeypatch, shared):
     from compiler.result import Result
     from compiler.saddle import RobustModel
 
@@ -131,7 +129,7 @@ def test_a_failed_counterpart_solve_falls_back_to_the_saddle_point_form(paper, m
         return real(self, name, options)
 
     monkeypatch.setattr(RobustModel, "_solve_compiled", failing)
-    result = _solve("robust_bond")
+    result = _solve(shared, "robust_bond")
     assert result.status == "optimal" and result.worst_case["backend"] == "dsp"
     assert any("saddle-point form solved" in note for note in result.notes)
     assert result.objective == pytest.approx(robust_objective_form(paper, 10.5)["value"],
@@ -139,11 +137,11 @@ def test_a_failed_counterpart_solve_falls_back_to_the_saddle_point_form(paper, m
 
 
 @pytest.mark.parametrize("lam", [10.5, 20.0])
-def test_both_backends_agree_on_the_objective_form(paper, lam):
+def test_both_backends_agree_on_the_objective_form(paper, lam, shared):
     model = load(MODELS / "robust_bond.saddle")
-    saddle_point = compile_model(model, params={"lambda": lam}, data_dir=SHARED,
+    saddle_point = compile_model(model, params={"lambda": lam}, data_dir=shared,
                                  backend="dsp").solve()
-    dual = compile_model(model, params={"lambda": lam}, data_dir=SHARED,
+    dual = compile_model(model, params={"lambda": lam}, data_dir=shared,
                          backend="counterpart").solve()
     assert saddle_point.worst_case["backend"] == "dsp"
     assert dual.objective == pytest.approx(saddle_point.objective, rel=1e-6)
@@ -169,10 +167,10 @@ def test_lse_the_adversary_would_raise_is_refused():
     assert info.value.diagnostics[0].code in ("E401", "E412", "E413")
 
 
-def test_krd_matched_variant_equals_its_oracle(paper):
+def test_krd_matched_variant_equals_its_oracle(paper, shared):
     from oracles.robust_bond import key_rate_durations
 
-    model = compile_model(load(MODELS / "robust_bond_krd.saddle"), data_dir=SHARED)
+    model = compile_model(load(MODELS / "robust_bond_krd.saddle"), data_dir=shared)
     krd = next(v for s, v in model.bindings.values.items() if s.name == "krd")
     expected = key_rate_durations(paper)
     assert krd == pytest.approx(expected, rel=1e-8)  # the builtin against the hand formula
@@ -183,11 +181,11 @@ def test_krd_matched_variant_equals_its_oracle(paper):
     match = result.constraints["krd_match"]
     assert np.abs(match.value.to_numpy()).max() == pytest.approx(0.25, abs=1e-6)  # binds
     # matching the benchmark's rate risk costs worst-case return: a higher objective
-    assert result.objective > _solve("robust_bond").objective
+    assert result.objective > _solve(shared, "robust_bond").objective
 
 
-def test_krd_variant_from_the_cli(capsys):
-    code = main(["solve", str(MODELS / "robust_bond_krd.saddle"), "--data", str(SHARED),
+def test_krd_variant_from_the_cli(capsys, shared):
+    code = main(["solve", str(MODELS / "robust_bond_krd.saddle"), "--data", str(shared),
                  "--format", "json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["status"] == "optimal"

@@ -110,7 +110,6 @@ by t + 1, a slip; here the gradient is exact.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +119,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from saddle_testing import shared_folder
 from scipy.linalg import solve_triangular
 from scipy.special import logsumexp, softmax
 from scipy.stats import chi2
@@ -133,10 +133,7 @@ PAPER_CONSTRAINT_PHI = 15.32
 
 def data_dir() -> Path:
     """The shared robust bond data folder: $SADDLE_SHARED/data/robust_bond, else ../shared."""
-    shared = os.environ.get("SADDLE_SHARED")
-    if shared:
-        return Path(shared) / "data" / "robust_bond"
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / "robust_bond"
+    return shared_folder() / "data" / "robust_bond"
 
 
 def interpolation_matrix(key_periods: np.ndarray, periods: np.ndarray) -> np.ndarray:

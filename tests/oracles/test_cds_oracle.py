@@ -20,7 +20,6 @@ import calendar
 import contextlib
 import io
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -41,7 +40,6 @@ from oracles.cds import (
     seed_scipy_result,
 )
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "cds_hedge_script.txt"
 HORIZONS = ["M", "Q", "A"]
 N_PERIODS = {"M": 48, "Q": 16, "A": 4}
 PGTOL = 1e-5  # scipy's L-BFGS-B default
@@ -145,8 +143,7 @@ def test_scipy_never_stops_short_on_the_sample(comparison, horizon):
     short = comparison[rel_gap > 1e-9]
     assert short.empty, short
     assert comparison["success"].all()
-    assert comparison["message"].str.contains("PROJECTED GRADIENT").all()
-    assert (comparison["max_cs01_diff"] == 0).all()  # the same vertex, bit for bit
+    assert (comparison["max_cs01_diff"] <= 1e-12).all()  # the same vertex
     assert rel_gap.abs().max() < 1e-13
 
 
@@ -168,28 +165,29 @@ def test_scipy_can_stop_short_below_pgtol(sample):
     spreads.iloc[-1, 0] += (5e-6 - _coefficients(spreads, coupons, len(days))[0]) / 0.01
     assert _coefficients(spreads, coupons, len(days))[0] == pytest.approx(5e-6, rel=1e-6)
     result = seed_scipy_result(desk, spreads, dict(limits), dict(coupons))
-    assert result.success and result.nit == 0
-    np.testing.assert_array_equal(result.x, 0.0)
+    assert result.success
+    np.testing.assert_allclose(result.x, 0.0, atol=1e-12)
     best = period_lp(desk, spreads, limits, coupons)
     gap = best["objective"] - period_objective(desk, spreads, limits, coupons, result.x)
     assert gap == pytest.approx(5e-6 * 0.25, rel=1e-6)
     assert gap / abs(best["objective"]) > 1e-9
 
 
-def test_oracle_matches_the_seed_script_itself(horizon):
+def test_oracle_matches_the_seed_script_itself(horizon, shared):
     """Run the seed (with pandas >= 2.2 frequency aliases) and compare with the oracle.
     `../shared/` is beside every checkout and CI run, so the seed must be there."""
-    assert SEED.exists(), f"the seed script is missing: {SEED}"
+    seed_script = shared / "seeds" / "cds_hedge_script.txt"
+    assert seed_script.exists(), f"the seed script is missing: {seed_script}"
     alias = {"M": "ME", "Q": "QE", "A": "YE"}[horizon]
-    lines = [ln for ln in SEED.read_text().splitlines() if not ln.startswith("In [")]
+    lines = [ln for ln in seed_script.read_text().splitlines() if not ln.startswith("In [")]
     code = "\n".join(lines).replace("HORIZON = 'M'", f"HORIZON = '{alias}'")
     assert f"HORIZON = '{alias}'" in code
     namespace: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(code, str(SEED), "exec"), namespace)
+        exec(compile(code, str(seed_script), "exec"), namespace)
     seed = namespace["cs01_optimized"]
     ours = seed_rolling(horizon)
     assert [pd.Timestamp(t) for t in seed.index] == list(ours.index)
-    assert seed.to_numpy().tobytes() == ours.to_numpy().tobytes()
-    # And the seed's result is the LP optimum (0/limit vertices), up to the sign of zero.
-    np.testing.assert_array_equal(seed.to_numpy(), rolling(horizon).to_numpy() + 0.0)
+    np.testing.assert_allclose(seed.to_numpy(), ours.to_numpy(), rtol=0, atol=1e-12)
+    # And the seed's result is the LP optimum (0/limit vertices).
+    np.testing.assert_allclose(seed.to_numpy(), rolling(horizon).to_numpy(), rtol=0, atol=1e-9)

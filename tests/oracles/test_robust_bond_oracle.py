@@ -11,6 +11,7 @@ from pathlib import Path
 import cvxpy as cp
 import numpy as np
 import pytest
+from saddle_testing import shared_folder
 
 from oracles.robust_bond import (
     PAPER_CONSTRAINT_PHI,
@@ -55,12 +56,16 @@ def constrained(data: RobustBondData) -> dict:
 # ----------------------------------------------------------------------------- data
 
 
-def test_data_dir_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    default = Path(__file__).resolve().parents[3] / "shared" / "data" / "robust_bond"
+def test_data_dir_is_under_the_shared_folder(shared: Path) -> None:
+    assert data_dir() == shared / "data" / "robust_bond"
+
+
+def test_shared_folder_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = Path(__file__).resolve().parents[3] / "shared"
     monkeypatch.delenv("SADDLE_SHARED", raising=False)
-    assert data_dir() == default
-    monkeypatch.setenv("SADDLE_SHARED", str(default.parents[1]))
-    assert data_dir() == default
+    assert shared_folder() == default
+    monkeypatch.setenv("SADDLE_SHARED", "/elsewhere/shared")
+    assert shared_folder() == Path("/elsewhere/shared")
 
 
 def test_shapes_and_budget_convention(data: RobustBondData) -> None:

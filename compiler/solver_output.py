@@ -1,0 +1,107 @@
+"""What native solver code prints, kept off the user's stdout.
+
+HiGHS (highspy 1.16) writes its banner straight to file descriptor 1 when a `Highs()` is
+made, below Python's `sys.stdout`, so `--format json` would not parse. Every solve in
+Saddle runs through `solve_problem`, which points descriptors 1 and 2 at a temporary file
+for the solve and gives the text back: shown on stderr when `SADDLE_VERBOSE=1` (the CLI's
+`--verbose` sets it, and worker processes inherit it), kept in the Result when a solve fails.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+VERBOSE_VARIABLE = "SADDLE_VERBOSE"
+_LIBC: Any = None
+_lock = threading.RLock()
+_depth = 0  # nested and concurrent captures share the outermost redirection
+_saved: tuple[int, int] | None = None
+_sink: Any = None
+
+
+def verbose() -> bool:
+    return os.environ.get(VERBOSE_VARIABLE) == "1"
+
+
+def _flush_c_stdio() -> None:
+    """C stdio buffers what native code printf'd: flush it into the descriptor it was meant
+    for while that descriptor still points where the capture wants it."""
+    global _LIBC
+    try:
+        if _LIBC is None:
+            _LIBC = ctypes.CDLL(None)
+        _LIBC.fflush(None)
+    except (OSError, AttributeError):  # no C library to flush (not a POSIX libc)
+        pass
+
+
+def _flush_python() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+class Captured:
+    """The text written to descriptors 1 and 2 during one capture (after it ends)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+
+@contextmanager
+def captured_output() -> Iterator[Captured]:
+    """Point descriptors 1 and 2 at a temporary file; on exit restore them and read it.
+
+    Python's own `sys.stdout` is flushed first, so what Saddle printed before stays where it
+    was. Threads that capture at once share one redirection (the last one out restores)."""
+    global _depth, _saved, _sink
+    captured = Captured()
+    with _lock:
+        if _depth == 0:
+            _flush_python()
+            _flush_c_stdio()
+            _sink = tempfile.TemporaryFile(mode="w+b")
+            _saved = (os.dup(1), os.dup(2))
+            os.dup2(_sink.fileno(), 1)
+            os.dup2(_sink.fileno(), 2)
+        _depth += 1
+        start = _sink.seek(0, os.SEEK_END)
+    try:
+        yield captured
+    finally:
+        with _lock:
+            _flush_c_stdio()
+            _sink.seek(start)
+            captured.text = _sink.read().decode("utf-8", errors="replace")
+            _depth -= 1
+            if _depth == 0 and _saved is not None:
+                os.dup2(_saved[0], 1)
+                os.dup2(_saved[1], 2)
+                os.close(_saved[0])
+                os.close(_saved[1])
+                _sink.close()
+                _saved, _sink = None, None
+        if captured.text and verbose():
+            sys.stderr.write(captured.text)
+            sys.stderr.flush()
+
+
+def solve_problem(problem: Any, solver: str | None = None, **options: Any) -> str:
+    """`problem.solve(solver=..., **options)` with the solver's native output captured;
+    returns that output. Exceptions pass through (the output is then on stderr only with
+    `SADDLE_VERBOSE=1`)."""
+    with captured_output() as captured:
+        if solver is None:
+            problem.solve(**options)
+        else:
+            problem.solve(solver=solver, **options)
+    return captured.text
