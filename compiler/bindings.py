@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compiler import data, ir
+from compiler import data, dates, ir
 from compiler.symbols import Symbol, index_text
 from dsl.errors import error
 from dsl.source import Span
@@ -26,6 +26,8 @@ class Bindings:
     labels: dict[Symbol, list[Any]] = field(default_factory=dict)
     values: dict[Symbol, np.ndarray] = field(default_factory=dict)
     _texts: dict[Symbol, tuple[list[Any], list[str]]] = field(default_factory=dict, repr=False)
+    # where each set's labels were read from csv(...), for reading them as dates
+    date_columns: dict[Symbol, dates.DateColumn] = field(default_factory=dict)
 
     def size(self, symbol: Symbol) -> int:
         return len(self.labels[symbol.root])
@@ -62,32 +64,86 @@ class Bindings:
 
     # ---- csv(...) ----
 
-    def _table(self, call: ir.Call) -> tuple[pd.DataFrame, Any]:
+    def _table(self, call: ir.Call, labels: bool = False) -> tuple[pd.DataFrame, Any]:
         path_node = call.args[0]
         if not isinstance(path_node, ir.Str):
             raise error("E208", "csv needs a file name in quotes", path_node.span,
                         'write csv("data/file.csv")')
+        for name in ("index",) if labels else ("index", "dates"):
+            given = call.kwarg(name)
+            if given is not None:  # never ignored silently
+                raise error("E208", f"csv's '{name} =' does not apply here", given.span,
+                            _NOT_HERE[name])
         path = self.sandbox.resolve(path_node.value, path_node.span)
         return data.read_table(path, path_node.span), path
+
+    def csv_labels(self, node: ir.Call | ir.Attr) -> list[Any]:
+        """A set's labels from `csv(f).col` (or the first column of `csv(f)`), as written."""
+        call = node.base if isinstance(node, ir.Attr) else node
+        if not isinstance(call, ir.Call):  # bind only calls this on csv(...)
+            raise RuntimeError("csv_labels without csv(...)")
+        for name in ("row", "columns"):
+            given = call.kwarg(name)
+            if given is not None:
+                raise error("E208", f"a set reads a column of labels: '{name} =' does not "
+                            f"apply", given.span, 'write set s = csv("file.csv").column')
+        table, path = self._table(call, labels=True)
+        col = (data.column(table, node.name, node.span, path) if isinstance(node, ir.Attr)
+               else table.iloc[:, 0])
+        return data.labels_column(col, node.span, path)
+
+    def note_dates(self, symbol: Symbol, node: ir.Expr) -> None:
+        """Remember where a set's labels were read (and `dates =`, checked on every label
+        now), so rebalancing reads them as dates in one format (compiler/dates.py)."""
+        call = node.base if isinstance(node, ir.Attr) else node
+        if not (isinstance(call, ir.Call) and call.func == "csv"):
+            return
+        given = call.kwarg("dates")
+        if given is not None and not isinstance(given, ir.Str):
+            raise error("E208", "dates = needs a date format in quotes", given.span,
+                        'write dates = "%d/%m/%Y" for 31/12/2024')
+        column = dates.DateColumn(node.span, given.value if given else None,
+                                  given.span if given else None)
+        if column.format is not None:
+            dates.parse_dates(self.texts_of(symbol), column, node.span, symbol.name)
+        self.date_columns[symbol.root] = column
 
     def csv_value(self, call: ir.Call, index: tuple[Symbol, ...]) -> np.ndarray:
         table, path = self._table(call)
         row = call.kwarg("row")
         columns = call.kwarg("columns")
-        names = self._column_names(columns) if columns is not None else None
-        if isinstance(columns, ir.ListLit) and names is not None:
-            for item, name in zip(columns.items, names, strict=True):
-                data.column(table, name, item.span, path)  # E503 here, not pandas' KeyError
+        picked = None
+        if columns is not None:
+            items = columns.items if isinstance(columns, ir.ListLit) else ()
+            picked = [_position(table, data.column(table, name, item.span, path))
+                      for name, item in zip(self._column_names(columns), items, strict=True)]
         if row is not None:
-            label = row.word if isinstance(row, ir.Word) else _literal(row)
-            record = data.select_row(table, label, row.span, path)
-            picked = record[names] if names else record.iloc[1:]
-            values = data.numeric(picked.to_numpy(), call.span, f"row {label} of {path.name}")
-            return self._shaped(values, index, call.span, f"row {label} of '{path.name}'")
-        if names is not None and columns is not None:
-            table = table[[table.columns[0]] + [data.column(table, n, columns.span, path).name
-                                                for n in names]]
-        return self._from_table(table, index, call.span, path.name)
+            return self._row_value(call, row, table, path, picked, index)
+        if picked is not None:
+            table = table.iloc[:, [0, *picked]]
+        return self._from_table(table, index, call.span, path)
+
+    def _row_value(self, call: ir.Call, row: ir.Expr, table: pd.DataFrame, path: Any,
+                   picked: list[int] | None, index: tuple[Symbol, ...]) -> np.ndarray:
+        """One record: `columns = [...]` in the set's order, else aligned by the header."""
+        label = row.word if isinstance(row, ir.Word) else _literal(row)
+        position = data.row_position(table, label, row.span, path)
+        what = f"row {label} of '{path.name}'"
+        if picked is None and len(index) == 1:
+            first = 0 if label in ("first", "last") else 1  # a label row: col 0 holds keys
+            header = pd.Series(list(table.columns[first:]))
+            order = self._order(header, index[0], call.span, path, "column")
+            picked = [first + k for k in (range(len(header)) if order is None else order)]
+        elif picked is None:
+            picked = list(range(1, table.shape[1]))
+        sizes = tuple(self.size(s) for s in index)
+        if len(index) > 1 or len(picked) != (sizes[0] if sizes else 1):
+            raise error("E504", f"{what} has {len(picked)} values but {index_text(index)} "
+                        f"needs {sizes}", call.span, "a row gives one value per column: "
+                        "name the set's columns with columns = [...]")
+        values = data.numbers(table.iloc[[position], picked], call.span, path,
+                              table.iloc[:, 0])
+        return self._shaped(values.reshape(-1), index, call.span, what)
 
     def table_column(self, node: ir.Attr, index: tuple[Symbol, ...]) -> np.ndarray:
         if not (isinstance(node.base, ir.Call) and node.base.func == "csv"):
@@ -96,7 +152,7 @@ class Bindings:
         table, path = self._table(node.base)
         col = data.column(table, node.name, node.span, path)
         keys = table.iloc[:, 0] if table.columns[0] != node.name else None
-        return self._vector(keys, col, index, node.span, path.name)
+        return self._vector(keys, col, index, node.span, path)
 
     def is_text_column(self, node: ir.Attr) -> bool:
         """True for a csv column of labels (any entry that is not a number): each bond's rating."""
@@ -110,12 +166,14 @@ class Bindings:
         """A text column as labels, aligned by the table's first column like numbers are."""
         table, path = self._table(node.base)  # type: ignore[arg-type]
         col = data.column(table, node.name, node.span, path)
-        if col.isna().any():
-            raise error("E505", f"column '{node.name}' of '{path.name}' has missing labels",
-                        node.span, "give every row a label")
+        blank = np.flatnonzero(col.isna().to_numpy())
+        if blank.size:
+            raise error("E505", f"column '{node.name}' of '{path.name}' has no label in row "
+                        f"{blank[0] + 1}", node.span, "give every row a label")
         texts = np.array(data.label_texts(col.tolist()))
         keys = table.iloc[:, 0] if table.columns[0] != node.name else None
-        order = self._order(keys, index[0], node.span) if keys is not None and index else None
+        order = (self._order(keys, index[0], node.span, path) if keys is not None and index
+                 else None)
         return self._shaped(texts if order is None else texts[order], index, node.span,
                             path.name)
 
@@ -126,58 +184,86 @@ class Bindings:
                     'write columns = ["5 YR", "10 YR"]')
 
     def _from_table(self, table: pd.DataFrame, index: tuple[Symbol, ...], span: Span,
-                    name: str) -> np.ndarray:
+                    path: Any) -> np.ndarray:
+        name = path.name
         if len(index) == 1:
             if table.shape[1] > 2:
                 raise error("E503", f"'{name}' has {table.shape[1]} columns for a value "
                             f"indexed by {index_text(index)}", span,
                             'pick one column with csv("...").column or csv(..., row = ...)')
             keys = table.iloc[:, 0] if table.shape[1] >= 2 else None
-            return self._vector(keys, table.iloc[:, -1], index, span, name)
+            return self._vector(keys, table.iloc[:, -1], index, span, path)
         if len(index) == 2:
             keys = table.iloc[:, 0]
-            body = table.iloc[:, 1:]
-            array = data.numeric(body.to_numpy(), span, f"'{name}'")
-            rows = self._order(keys, index[0], span)
-            cols = self._order(pd.Series(body.columns), index[1], span)
-            if rows is not None:
-                array = array[rows]
-            if cols is not None:
-                array = array[:, cols]
+            header = pd.Series(list(table.columns[1:]))
+            rows = self._order(keys, index[0], span, path)
+            cols = self._order(header, index[1], span, path, "column")
+            rows = np.arange(len(keys)) if rows is None else rows
+            cols = np.arange(len(header)) if cols is None else cols
+            sizes = tuple(self.size(s) for s in index)
+            if (len(rows), len(cols)) != sizes:  # checked before any cell is converted
+                raise error("E504", f"'{name}' has {len(rows)} rows and {len(cols)} value "
+                            f"columns but {index_text(index)} needs {sizes}", span,
+                            "make the data match the index sets' labels (one value per "
+                            "label), or fix the sets")
+            array = data.numbers(table.iloc[rows, cols + 1], span, path, keys)
             return self._shaped(array, index, span, name)
         raise error("E504", f"csv data for a value indexed by {index_text(index)}", span,
                     "csv(...) fills a param indexed by one or two sets; select a row or "
                     "column for a scalar")
 
     def _vector(self, keys: pd.Series | None, values: pd.Series, index: tuple[Symbol, ...],
-                span: Span, name: str) -> np.ndarray:
+                span: Span, path: Any) -> np.ndarray:
         """One column of values, aligned by its keys (a label column) when it has them."""
-        array = data.numeric(values.to_numpy(), span, f"'{name}'")
-        order = self._order(keys, index[0], span) if keys is not None else None
-        return self._shaped(array if order is None else array[order], index, span, name)
+        order = self._order(keys, index[0], span, path) if keys is not None and index else None
+        rows = np.arange(len(values)) if order is None else order
+        sizes = tuple(self.size(s) for s in index)
+        if len(rows) != (sizes[0] if sizes else 1):  # before converting: shape first
+            raise error("E504", f"'{path.name}' has {len(rows)} values but "
+                        f"{index_text(index)} needs {sizes}", span,
+                        "make the data match the index sets' labels (one value per "
+                        "label), or fix the sets")
+        array = data.numbers(values.iloc[rows].to_frame(), span, path, keys)[:, 0]
+        return self._shaped(array, index, span, path.name)
 
-    def _order(self, keys: pd.Series, symbol: Symbol, span: Span) -> np.ndarray | None:
-        """Positions that reorder rows to the set's label order, if the keys are its labels.
+    def _order(self, keys: pd.Series, symbol: Symbol, span: Span, path: Any,
+               axis: str = "row") -> np.ndarray | None:
+        """Positions that reorder rows (or header columns) to the set's label order.
 
-        Numeric keys that are not the set's labels (a row number, a date serial) leave the
-        rows in file order; text keys that are not its labels are a mistake, never guessed.
+        Numeric keys that are not all labels of the set (a row number, a date serial) leave
+        the file's order; keys that are its labels must be each of them once, and text keys
+        that are not its labels are a mistake: neither is ever guessed.
         """
         texts = data.label_texts(keys.tolist())  # tolist: list() walks pandas arrays slowly
         wanted = self.texts_of(symbol)
         if texts == wanted:
             return None  # already in the set's order
-        if sorted(texts) != sorted(wanted) or len(set(texts)) != len(texts):
-            if pd.to_numeric(keys, errors="coerce").isna().any():
-                stray = next((t for t in texts if t not in wanted), None)
-                missing = next((w for w in wanted if w not in texts), None)
-                detail = (f"'{stray}' is not a label of '{symbol.name}'" if stray is not None
-                          else f"label '{missing}' of '{symbol.name}' is missing")
-                raise error("E504", f"the file's labels do not match set '{symbol.name}': "
-                            f"{detail}", span, f"make the file's first column (or header) "
-                            f"list the labels of '{symbol.name}', each once")
+        where = f"'{path.name}'" if axis == "row" else f"the header of '{path.name}'"
+        blank = np.flatnonzero(keys.isna().to_numpy())
+        if blank.size:
+            raise error("E504", f"{where} has no label in {axis} {blank[0] + 1}", span,
+                        f"give every {axis} a label of '{symbol.name}'")
+        labels = set(wanted)
+        if not set(texts) <= labels and not pd.to_numeric(keys, errors="coerce").isna().any():
             return None
-        where = {t: i for i, t in enumerate(texts)}
-        return np.array([where[w] for w in wanted])
+        repeat = data.first_repeat(texts)
+        if repeat is not None:
+            i, j = repeat
+            raise error("E504", f"{where} has label '{texts[i]}' of '{symbol.name}' twice "
+                        f"({axis}s {i + 1} and {j + 1})", span,
+                        f"keep one {axis} per label of '{symbol.name}'")
+        stray = next((t for t in texts if t not in labels), None)
+        found = set(texts)
+        missing = next((w for w in wanted if w not in found), None)
+        if stray is not None or missing is not None:
+            detail = (f"'{stray}' is not a label of '{symbol.name}'" if stray is not None
+                      else f"label '{missing}' of '{symbol.name}' is missing")
+            raise error("E504" if stray is not None else "E503",
+                        f"{where} does not match set '{symbol.name}': {detail}", span,
+                        f"make the file's first column (or header) list the labels of "
+                        f"'{symbol.name}', each once")
+        position = {t: i for i, t in enumerate(texts)}
+        return np.array([position[w] for w in wanted])
 
     def _shaped(self, array: np.ndarray, index: tuple[Symbol, ...], span: Span,
                 what: str) -> np.ndarray:
@@ -189,6 +275,19 @@ class Bindings:
         raise error("E504", f"{what} has shape {array.shape} but {index_text(index)} needs "
                     f"{sizes}", span, "make the data match the index sets' labels (one value "
                     "per label), or fix the sets")
+
+
+_NOT_HERE = {
+    "dates": 'dates = says how a set\'s date labels are written: give it where the set is '
+             'read, as in set day = csv("prices.csv", dates = "%d/%m/%Y").date',
+    "index": "csv(...) aligns a table by its first column and header; remove index =",
+}
+
+
+def _position(table: pd.DataFrame, col: pd.Series) -> int:
+    """The position of a column taken from `table` (names may repeat; positions do not)."""
+    return next(i for i in range(table.shape[1]) if table.iloc[:, i] is col
+                or table.columns[i] == col.name)
 
 
 def _literal(node: ir.Expr) -> str | float:

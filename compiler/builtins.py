@@ -178,6 +178,11 @@ def _trace(ev: Evaluator, node: ir.Call) -> Value:
     return cp.trace(matrix) if tensor.is_expr(matrix) else np.float64(np.trace(matrix))
 
 
+def _diag(ev: Evaluator, node: ir.Call) -> Value:
+    value = ev(node.args[0])  # a vector becomes a matrix, a square matrix its diagonal
+    return cp.diag(value) if tensor.is_expr(value) else np.diag(np.asarray(value, float))
+
+
 def _outer(ev: Evaluator, node: ir.Call) -> Value:
     out = ev.index(node)
     return tensor.multiply(ev.aligned(node.args[0], out), ev.aligned(node.args[1], out))
@@ -316,6 +321,7 @@ LOWER: dict[str, Callable[[Evaluator, ir.Call], Value]] = {
     "quad_form": _quad_form,
     "trace": _trace,
     "outer": _outer,
+    "diag": _diag,
     "log_sum_exp": _log_sum_exp,
     "cvar": _cvar,
     "chi2_quantile": _chi2_quantile,

@@ -205,6 +205,8 @@ class Extractor:
 
     def _Select(self, node: ir.Select) -> Lin:
         inner = self.extract(node.base)
+        if node.reindex is not None:  # the same coefficients on renamed axes
+            return Lin(self.ev.index(node), inner.const, inner.coef)
         positions = tuple(self.ev.bindings.position(s, _label(x), x.span)
                           for x, s in zip(node.labels, inner.index, strict=False))
         return Lin(self.ev.index(node), inner.const[positions],

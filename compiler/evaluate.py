@@ -49,12 +49,14 @@ class Evaluator:
 
     def __call__(self, node: ir.Expr) -> Value:
         try:
-            value = DISPATCH[type(node)](self, node)
+            with np.errstate(all="ignore"):  # a non-finite result is reported below, located
+                value = DISPATCH[type(node)](self, node)
         except (ValueError, TypeError, IndexError, ZeroDivisionError) as exc:
             # Safety net: the checks before lowering should make this unreachable.
             raise error("E900", f"the backend rejected this expression: {exc}", node.span,
                         "this is a gap in Saddle's checks; please report it with the model"
                         ) from None
+        _check_finite(node, value)
         self.lowered[node] = value
         return value
 
@@ -74,6 +76,22 @@ class Evaluator:
             raise error("E406", f"{what} must be data, not a decision expression", node.span,
                         f"give {what} as a number or a param")
         return np.asarray(value, dtype=float)
+
+
+def _check_finite(node: ir.Expr, value: Value) -> None:
+    """Data computed inside an expression obeys the rule for declared params (E508): an
+    inf or NaN (`inv_pos(0)`, `log(0)`, `0 * inv_pos(0)`) would reach the solver, which may
+    then report "optimal" for a problem it never saw. Checked at every node, so the error
+    points at the innermost expression that made it."""
+    if tensor.is_expr(value) or isinstance(value, str):
+        return
+    array = np.asarray(value)
+    if array.dtype.kind not in "fc" or np.all(np.isfinite(array)):
+        return
+    bad = "NaN" if np.any(np.isnan(array)) else "an infinite value"
+    raise error("E508", f"this expression evaluates to {bad}", node.span,
+                "every number in a model must be finite: check for a division by zero, "
+                "inv_pos or log of 0, or an overflow, in this expression's data")
 
 
 def _const(ev: Evaluator, node: ir.Const) -> Value:
@@ -197,6 +215,8 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
 
 def _select(ev: Evaluator, node: ir.Select) -> Value:
     base = ev(node.base)
+    if node.reindex is not None:
+        return base  # the same values on renamed axes (shapes.py)
     positions = []
     for label_node, index_set in zip(node.labels, ev.index(node.base), strict=False):
         label = _label_of(label_node)

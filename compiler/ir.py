@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from compiler.symbols import Symbol
+from compiler.symbols import Symbol, SymbolKind
 from dsl.ast import BinOperator, Relation, Sense
 from dsl.source import Span
 
@@ -65,8 +65,18 @@ class Attr(Expr):
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
 class Select(Expr):
+    """`w["10Y"]` picks labels; `vol[tenor2]` (every label a set) re-indexes: the same
+    values on the named sets' axes, each a set or an alias of the one it replaces."""
+
     base: Expr
     labels: tuple[Expr, ...]
+
+    @property
+    def reindex(self) -> tuple[Symbol, ...] | None:
+        """The sets of a re-index (`vol[tenor2]`), or None for a label selection."""
+        sets = [x.symbol for x in self.labels
+                if isinstance(x, Ref) and x.symbol.kind is SymbolKind.SET]
+        return tuple(sets) if sets and len(sets) == len(self.labels) else None
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)

@@ -25,7 +25,7 @@ from compiler.exact import find_exact_forms
 from compiler.lower import lower
 from compiler.problem import CompiledModel
 from compiler.resolve import resolve
-from compiler.robust import compile_robust
+from compiler.robust import compile_robust, refuse_rolling
 from compiler.rolling import Every, RollingModel, rolling_model
 from compiler.saddle import RobustModel
 from compiler.shapes import check_shapes
@@ -79,6 +79,7 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
     sandbox = Sandbox.for_model(folder, Path(data_dir) if data_dir is not None else None)
     bindings = bind(resolved, shapes, params, sandbox, units)
     if every is not None or resolved.rebalance is not None:
+        refuse_rolling(resolved)
         source = model.span.source
         job = Job(source.text, source.name, str(folder),
                   str(data_dir) if data_dir is not None else None, dict(params or {}), every)

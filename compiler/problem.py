@@ -22,7 +22,7 @@ from compiler.lower import Lowered
 from compiler.result import ConstraintReport, Labelled, Result
 from compiler.shapes import Shapes
 from compiler.solver_choice import NoSolver, default_solver
-from compiler.solver_output import captured_output, solve_problem
+from compiler.solver_output import SolveFailed, solve_problem
 from compiler.symbols import Symbol
 from dsl.errors import error
 from dsl.source import Span
@@ -94,17 +94,16 @@ class CompiledModel:
             options = {**MIP_DEFAULTS, **options}
         notes = list(self.notes)
         started = time.perf_counter()
-        with captured_output() as printed:
-            try:
-                self.problem.solve(solver=name, **options)
-                status = str(self.problem.status)
-            except cp.error.SolverError as exc:
-                status = "solver_error"
-                notes.append(f"solver {name} failed: {str(exc).splitlines()[0]}")
+        try:
+            printed = solve_problem(self.problem, name, **options)
+            status = str(self.problem.status)
+        except SolveFailed as exc:
+            printed, status = exc.output, "solver_error"
+            notes.append(f"solver {name} failed: {exc}")
         elapsed = time.perf_counter() - started
         result = self._result(status, name, elapsed, notes)
         if status != "optimal":  # what the solver said is evidence when it did not succeed
-            result.solver_output = printed.text
+            result.solver_output = printed
         if status == "optimal" and name == "SCIP":
             result = self._polished(result)
         if status == "optimal" and self.is_mixed_integer and self.lowered.exact:

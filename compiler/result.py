@@ -32,6 +32,24 @@ class ConstraintReport:
 
 
 @dataclass
+class CertificateEntry:
+    """The adversary's problem solved again at the decision, apart from the solve, for the
+    objective or one robust constraint (each part of a chained one): `worst` is the
+    worst-case value of the uncertain side (the objective's worst case), `limit` the other
+    side at the decision (None for the objective), `slack` the measured one, `own` the
+    solve's own worst case, `gap` |own - worst|; each element `certified` or not
+    (compiler/certificate.py says when)."""
+
+    worst: Labelled
+    limit: Labelled
+    slack: Labelled
+    own: Labelled
+    gap: Labelled
+    certified: bool | pd.Series | pd.DataFrame
+    method: str = ""  # "closed form" or "conic" (the adversary's problem solved)
+
+
+@dataclass
 class Result:
     model: str
     status: str
@@ -40,7 +58,12 @@ class Result:
     sense: str
     values: dict[str, Labelled] = field(default_factory=dict)
     constraints: dict[str, ConstraintReport] = field(default_factory=dict)
-    worst_case: dict[str, Any] = field(default_factory=dict)
+    worst_case: dict[str, Any] = field(default_factory=dict)  # the adversary's choices only
+    # robust models: the backend that solved it, the objective's saddle gap (|objective -
+    # its worst case at the decision, solved again|) and the robustness certificate
+    backend: str = ""
+    gap: float | None = None
+    certificate: dict[str, CertificateEntry] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     solver: str = ""
     solve_time: float = 0.0
@@ -57,6 +80,14 @@ class Result:
     @property
     def optimal(self) -> bool:
         return self.status == "optimal"
+
+    @property
+    def certified(self) -> bool | None:
+        """Every certificate entry certified (None: no certificate, not a robust answer)."""
+        if not self.certificate:
+            return None
+        return all(bool(np.all(np.asarray(e.certified, dtype=bool)))
+                   for e in self.certificate.values())
 
     @functools.cached_property
     def diagnosis(self) -> Any:
@@ -95,6 +126,13 @@ class Result:
                 for name, r in self.constraints.items()
             },
             "worst_case": {k: _plain(v) for k, v in self.worst_case.items()},
+            **({"backend": self.backend, "gap": _plain(self.gap),
+                "certificate": {name: {"worst": _plain(e.worst), "limit": _plain(e.limit),
+                                       "slack": _plain(e.slack), "own": _plain(e.own),
+                                       "gap": _plain(e.gap),
+                                       "certified": _plain(e.certified), "method": e.method}
+                                for name, e in self.certificate.items()}}
+               if self.backend else {}),
             **({"diagnosis": self.diagnosis.to_dict()} if self.diagnosis is not None else {}),
             **({"risk": {name: {k: _plain(v) for k, v in entry.items()}
                          for name, entry in self.risk.items()}} if self.risk is not None
@@ -236,6 +274,9 @@ def format_table(result: Result) -> str:
              f"status     {result.status}  ({result.solver}, {result.solve_time:.3f} s)"]
     lines.append(f"objective  {result.sense} {result.objective_name} = "
                  f"{_number(result.objective)}")
+    if result.backend:
+        gap = "" if result.gap is None else f", saddle gap {_number(result.gap)}"
+        lines.append(f"robust     {result.backend} backend{gap}")
     for name, value in result.values.items():
         lines.append("")
         if isinstance(value, pd.Series | pd.DataFrame):
@@ -261,6 +302,19 @@ def format_table(result: Result) -> str:
                         lines.append(f"    {chosen}")
             else:
                 lines.append(f"  {name}: {value}")
+    if result.certificate:
+        lines += ["", "robustness certificate (the adversary's problem solved again at the "
+                  "decision):", f"{'':<24}{'worst case':>14}{'limit':>14}{'slack':>14}"
+                  f"{'gap':>12}  certified"]
+        for name, entry in result.certificate.items():
+            rows = _certificate_rows(name, entry)
+            for label, worst, limit, slack, gap, flag in rows[:MAX_ROWS]:
+                lines.append(f"{label:<24}{_number(worst):>14}{_number(limit):>14}"
+                             f"{_number(slack):>14}{_number(gap):>12}  "
+                             f"{'yes' if flag else 'NO'}")
+            if len(rows) > MAX_ROWS:
+                lines.append(f"  ... {len(rows) - MAX_ROWS} more rows (--format json shows "
+                             "all)")
     if result.diagnosis is not None:
         lines += ["", *result.diagnosis.lines()]
     if result.risk is not None:
@@ -286,6 +340,20 @@ def _constraint_rows(name: str, report: ConstraintReport) -> list[tuple[str, Any
                  _at2(report.dual, r, c), _at2(report.binding, r, c))
                 for r in report.slack.index for c in report.slack.columns]
     return [(name, report.value, report.slack, report.dual, report.binding)]
+
+
+def _certificate_rows(name: str, entry: CertificateEntry) -> list[tuple[Any, ...]]:
+    """One row per element: label, worst case, limit, slack, gap, certified."""
+    if isinstance(entry.worst, pd.Series):
+        return [(f"{name}[{label}]", entry.worst[label], _at(entry.limit, label),
+                 _at(entry.slack, label), _at(entry.gap, label),
+                 bool(_at(entry.certified, label))) for label in entry.worst.index]
+    if isinstance(entry.worst, pd.DataFrame):
+        return [(f"{name}[{r}, {c}]", entry.worst.loc[r, c], _at2(entry.limit, r, c),
+                 _at2(entry.slack, r, c), _at2(entry.gap, r, c),
+                 bool(_at2(entry.certified, r, c)))
+                for r in entry.worst.index for c in entry.worst.columns]
+    return [(name, entry.worst, entry.limit, entry.slack, entry.gap, bool(entry.certified))]
 
 
 def _at(value: Any, label: Any) -> Any:

@@ -29,6 +29,17 @@ from dsl.errors import Diagnostics, SpecError, error
 BACKENDS = ("auto", "counterpart", "dsp")
 
 
+def refuse_rolling(model: ir.Model) -> None:
+    """A rolling model is lowered once per window by compiler/rolling.py, which has no
+    adversary: its uncertain quantities would reach the lowering without a variable."""
+    if model.uncertains:
+        u = model.uncertains[0].symbol
+        raise error("E901", f"a rolling model with uncertain quantities ('{u.name}') is not "
+                    "compiled yet", u.span,
+                    "solve the robust model without `rebalance` (and without --every), one "
+                    "window's data at a time, or drop the uncertain declaration")
+
+
 def robust_constraints(model: ir.Model, extractor: Extractor) -> dict[str, set[Symbol]]:
     """Each constraint that mentions uncertain quantities, with them (E411 for equalities)."""
     diags = Diagnostics()

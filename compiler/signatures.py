@@ -63,7 +63,10 @@ SIGNATURES: dict[str, Signature] = {
     "norm_inf": _sig(1, 1),
     "sum_squares": _sig(1, 1),
     "trace": _sig(1, 1, doc="trace(M): the sum of the diagonal of M[S, S2] (S2 an alias of S)"),
-    "outer": _sig(2, 2, doc="outer(a, b): a[S] b[T] as a matrix indexed [S, T]"),
+    "outer": _sig(2, 2, doc="outer(a, b): a[S] b[T] as a matrix indexed [S, T] "
+                  "(outer(v, v[S2]) for a set and its alias)"),
+    "diag": _sig(1, 1, doc="diag(v): the matrix [S, S2] with v[S] on its diagonal (S2 S's "
+                 "first alias); diag(M[S, S2]): the diagonal [S]"),
     "quad_form": _sig(2, 2, doc="quad_form(x, P) = x' P x, with P indexed [S, S] or [S, S2]"),
     "log_sum_exp": _sig(1, 1, "weights",
                         doc="log(sum(weights * exp(x))), summed over the sets of both"),

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import sys
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import cvxpy as cp
 
 VERBOSE_VARIABLE = "SADDLE_VERBOSE"
 _LIBC: Any = None
@@ -95,13 +98,41 @@ def captured_output() -> Iterator[Captured]:
             sys.stderr.flush()
 
 
+class SolveFailed(cp.error.SolverError):
+    """A solve that ended without an answer cvxpy could read (a `SolverError`), with what
+    the solver printed. cvxpy raises a plain ValueError when a solver returns status
+    UNKNOWN (HiGHS on coefficients of 1e20 or more): that is a failed solve too."""
+
+    def __init__(self, message: str, output: str):
+        super().__init__(message)
+        self.output = output
+
+
 def solve_problem(problem: Any, solver: str | None = None, **options: Any) -> str:
     """`problem.solve(solver=..., **options)` with the solver's native output captured;
-    returns that output. Exceptions pass through (the output is then on stderr only with
-    `SADDLE_VERBOSE=1`)."""
-    with captured_output() as captured:
-        if solver is None:
-            problem.solve(**options)
-        else:
-            problem.solve(solver=solver, **options)
+    returns that output.
+
+    Raises:
+        SolveFailed: the solver gave up or returned no usable answer; `.output` holds what
+            it printed.
+    """
+    captured = Captured()
+    try:
+        with captured_output() as captured:
+            if solver is None:
+                problem.solve(**options)
+            else:
+                problem.solve(solver=solver, **options)
+    except (cp.error.SolverError, ValueError) as exc:
+        raise SolveFailed(_reason(exc), captured.text) from exc
     return captured.text
+
+
+def _reason(exc: Exception) -> str:
+    """One line: cvxpy's "Cannot unpack invalid solution: Solution(status=UNKNOWN, ...)"
+    becomes the status the solver returned."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    returned = re.search(r"Solution\(status=(\w+)", text)
+    if returned:
+        return f"the solver returned status {returned.group(1)} with no usable solution"
+    return text

@@ -47,7 +47,7 @@ _TIMES = {(_P, _P): _P, (_P, _R): _R, (_R, _P): _R, (_P, _M): _M, (_M, _P): _M,
 _OVER = {(_P, _P): _P, (_R, _P): _R, (_M, _P): _M, (_R, _R): _P, (_M, _R): _M,
          (_M, _M): "share or rate"}
 _KEEP = {"sum", "mean", "max", "min", "first", "last", "diff", "abs", "pos", "neg", "norm1",
-         "norm2", "norm_inf", "trace", "cvar"}  # the result has the argument's dimension
+         "norm2", "norm_inf", "trace", "cvar", "diag"}  # the result has the argument's dimension
 _PURE_IF_PURE = {"sqrt", "exp", "log", "inv_pos", "log_sum_exp"}
 _PURE_RESULT = {"count", "indicator", "interp_map", "chi2_quantile"}
 

@@ -21,9 +21,10 @@ def shapes_of(body: str):
 
 
 def test_arithmetic_aligns_by_name_and_unions():
+    """An outer sum of values on unrelated sets is written with the sets named."""
     model, shapes = shapes_of('set a = [1, 2]\nset b = ["x", "y", "z"]\n'
                               "param p[a] = [1, 2]\nparam q[b] = [1, 2, 3]\n"
-                              "let both = p + q\nvariable v\nminimize o: v\n")
+                              "let both = p[a] + q[b]\nvariable v\nminimize o: v\n")
     assert [s.name for s in shapes.lets[model.symbols["both"]]] == ["a", "b"]
 
 
