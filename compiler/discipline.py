@@ -95,14 +95,35 @@ class _Blame:
 def _explain(node: ir.Expr, curvature: str, need: str, where: str,
              objective: bool = False) -> tuple[str, str]:
     text = node.span.text.strip() or "this expression"
+    atom = _atom_hint(node)
     if curvature == "unknown":
         return (f"'{text}' has unknown curvature in {where}",
-                "a product or quotient of two decision expressions, or a convex function of a "
-                "concave one, is not convex; keep one side data, or use an atom such as "
-                "quad_form or sum_squares")
+                atom or "a product or quotient of two decision expressions, or a convex "
+                "function of a concave one, is not convex; keep one side data, or use an atom "
+                "such as quad_form or sum_squares")
+    if atom is not None:
+        verb = {"convex": "a convex", "concave": "a concave", "affine": "an affine"}[need]
+        return f"'{text}' is {curvature}, but {where} needs {verb} expression here", atom
     verb = {"convex": "a convex", "concave": "a concave", "affine": "an affine"}[need]
     return (f"'{text}' is {curvature}, but {where} needs {verb} expression here",
             _hint(curvature, need, objective))
+
+
+def _atom_hint(node: ir.Expr) -> str | None:
+    """Compositions DCP cannot see through, with the atom that says the same."""
+    if not isinstance(node, ir.Call) or not node.args:
+        return None
+    inner = node.args[0]
+    inner_func = inner.func if isinstance(inner, ir.Call) else None
+    if node.func == "sqrt" and inner_func in ("sum_squares", "quad_form"):
+        return ("sqrt of a sum of squares is a norm, which DCP sees only as an atom: write "
+                "norm2(x) for sqrt(sum_squares(x)), and norm2(L @ x) for sqrt(quad_form(x, S)) "
+                "with a factor L of S (S = L'L)")
+    if node.func == "log" and inner_func == "sum" and inner.args and \
+            isinstance(inner.args[0], ir.Call) and inner.args[0].func == "exp":
+        return ("log(sum(exp(x))) is convex only as one atom: write log_sum_exp(x) (with "
+                "`weights = w` for log(sum(w * exp(x))))")
+    return None
 
 
 def _hint(curvature: str, need: str, objective: bool) -> str:

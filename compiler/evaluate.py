@@ -56,7 +56,7 @@ class Evaluator:
             raise error("E900", f"the backend rejected this expression: {exc}", node.span,
                         "this is a gap in Saddle's checks; please report it with the model"
                         ) from None
-        _check_finite(node, value)
+        _check_finite(self, node, value)
         self.lowered[node] = value
         return value
 
@@ -70,28 +70,55 @@ class Evaluator:
         """`node`'s value with its axes ordered as `target` (size 1 where it lacks a set)."""
         return tensor.align(self(node), self.index(node), target)
 
-    def constant(self, node: ir.Expr, what: str) -> np.ndarray:
+    def constant(self, node: ir.Expr, what: str, uncertain_help: str | None = None
+                 ) -> np.ndarray:
+        uncertain = self._uncertain_in(node)
+        if uncertain is not None:  # checked first: a set's data has no variable for it
+            raise error("E406", f"{what} must be data, not an expression of the uncertain "
+                        f"quantity '{uncertain.name}'", node.span,
+                        uncertain_help or f"give {what} as a number or a param: it is known "
+                        "before the adversary chooses")
         value = self(node)
         if tensor.is_expr(value):
             raise error("E406", f"{what} must be data, not a decision expression", node.span,
                         f"give {what} as a number or a param")
         return np.asarray(value, dtype=float)
 
+    def _uncertain_in(self, node: ir.Expr) -> Symbol | None:
+        """The first uncertain quantity `node` mentions, through lets, that is not given
+        as numbers here (a worst case reported is data)."""
+        stack, seen = ir.refs(node), set()
+        while stack:
+            symbol = stack.pop().symbol
+            if symbol.kind is SymbolKind.UNCERTAIN and (
+                    symbol not in self.variables or tensor.is_expr(self.variables[symbol])):
+                return symbol
+            if symbol in self.lets and symbol not in seen:
+                seen.add(symbol)
+                stack.extend(ir.refs(self.lets[symbol].value))
+        return None
 
-def _check_finite(node: ir.Expr, value: Value) -> None:
+
+def _check_finite(ev: Evaluator, node: ir.Expr, value: Value) -> None:
     """Data computed inside an expression obeys the rule for declared params (E508): an
     inf or NaN (`inv_pos(0)`, `log(0)`, `0 * inv_pos(0)`) would reach the solver, which may
     then report "optimal" for a problem it never saw. Checked at every node, so the error
-    points at the innermost expression that made it."""
+    points at the innermost expression that made it, and names the first label."""
     if tensor.is_expr(value) or isinstance(value, str):
         return
     array = np.asarray(value)
     if array.dtype.kind not in "fc" or np.all(np.isfinite(array)):
         return
     bad = "NaN" if np.any(np.isnan(array)) else "an infinite value"
-    raise error("E508", f"this expression evaluates to {bad}", node.span,
-                "every number in a model must be finite: check for a division by zero, "
-                "inv_pos or log of 0, or an overflow, in this expression's data")
+    where = ""
+    index = ev.shapes.of.get(node, ())
+    if array.ndim and len(index) == array.ndim:
+        first = np.unravel_index(int(np.flatnonzero(~np.isfinite(array))[0]), array.shape)
+        labels = [ev.bindings.labels_of(s)[k] for s, k in zip(index, first, strict=True)]
+        where = f" at [{', '.join(str(label) for label in labels)}]"
+    raise error("E508", f"this expression evaluates to {bad}{where}", node.span,
+                "every number in a model must be finite: check for a division by zero, a "
+                "log or sqrt of a negative number or of 0, or a number too large for a float")
 
 
 def _const(ev: Evaluator, node: ir.Const) -> Value:
@@ -194,15 +221,17 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
     inner = node.left
     if ev.batch is not None or not (
             isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL
-            and isinstance(inner.left, ir.Ref) and isinstance(node.right, ir.Ref)
-            and inner.left.symbol is node.right.symbol):
+            and isinstance(node.right, ir.Ref)):
+        return None
+    scale, vector = _scaled(ev, inner.left)
+    if not (isinstance(vector, ir.Ref) and vector.symbol is node.right.symbol):
         return None
     x, matrix = ev(node.right), ev(inner.right)
     ev(inner.left)
     if not tensor.is_expr(x) or len(ev.index(inner.right)) != 2:
         return None
     if _varies(matrix):
-        if ev.saddle is None or not _varies(x):
+        if ev.saddle is None or not _varies(x) or scale is not None:
             return None
         ev.lowered[inner] = None  # the inner product is not lowered on its own
         return ev.saddle.quad_form(x, matrix)
@@ -210,7 +239,19 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
         return None
     ev.lowered[inner] = None
     matrix = np.asarray(matrix, dtype=float)
-    return cp.quad_form(x, tensor.psd_checked((matrix + matrix.T) / 2))
+    form = cp.quad_form(x, tensor.psd_checked((matrix + matrix.T) / 2))
+    return form if scale is None else ev(scale) * form
+
+
+def _scaled(ev: Evaluator, node: ir.Expr) -> tuple[ir.Expr | None, ir.Expr]:
+    """`gamma * w` as (gamma, w) for a scalar data factor, so that `gamma * w @ S @ w`
+    (which parses as `((gamma * w) @ S) @ w`) is gamma times the quadratic form."""
+    if isinstance(node, ir.BinOp) and node.op is ir.BinOperator.MUL:
+        for factor, rest in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(rest, ir.Ref) and not ev.index(factor) and \
+                    not tensor.is_expr(ev(factor)):
+                return factor, rest
+    return None, node
 
 
 def _select(ev: Evaluator, node: ir.Select) -> Value:

@@ -151,6 +151,11 @@ class _Resolver:
                 elif isinstance(decl, ast.ConstraintsDecl):
                     constraints.extend(self.constraint(c) for c in decl.constraints)
                 elif isinstance(decl, ast.RebalanceDecl):
+                    if rebalance is not None:
+                        raise error("E211", "a second `rebalance` line", decl.span,
+                                    "a model rebalances on one schedule: keep one line "
+                                    f"(the first is on line {rebalance.span.line}), or pass "
+                                    "--every to override it")
                     rebalance = decl
             except SpecError as exc:
                 self.diags.extend(exc)
@@ -219,7 +224,11 @@ class _Resolver:
                 draws = ast.SetDecl(name=f"{decl.name}_draw" if position == 0 else
                                     f"{decl.name}_draw{position}", value=ast.Number(value=dim),
                                     span=decl.span, name_span=decl.name_span)
-                dims.append(Symbol(draws.name, SymbolKind.SET, decl.name_span, (), draws))
+                draw_set = Symbol(draws.name, SymbolKind.SET, decl.name_span, (), draws)
+                # named, so a let can be indexed by it (`let pnl[shock_draw] = ...`), as
+                # docs/language.md says; a clash with a declared name keeps the declaration
+                self.symbols.setdefault(draws.name, draw_set)
+                dims.append(draw_set)
             else:
                 dims.extend(self.index_sets((dim,), decl))
         sampler = None
