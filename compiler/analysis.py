@@ -47,6 +47,8 @@ class WorstCaseAnalysis:
         self.notes = notes + ["no decisions: a worst-case analysis, each question solved as "
                               "the adversary's own convex problem"]
         self.lets = {d.symbol: d for d in model.lets}
+        # the adversary's problem of each question, by what it asks (`saddle compile --emit`)
+        self.problems: dict[str, cp.Problem] = {}
         self._check()
 
     def _check(self) -> None:
@@ -115,6 +117,7 @@ class WorstCaseAnalysis:
             return "optimal", float(value), ev, {}
         goal = cp.Minimize(value) if minimize else cp.Maximize(value)
         problem = cp.Problem(goal, [c for i in instances.values() for c in i.constraints])
+        self.problems[what if element is None else f"{what} element {element}"] = problem
         if not problem.is_dcp():
             shape = "convex" if minimize else "concave"
             raise error("E412", f"the adversary cannot solve for the worst case of {what}",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.analysis import WorstCaseAnalysis
-from compiler.describe import describe_ir, describe_problem
+from compiler.describe import describe_compiled, describe_ir, describe_problem
 from compiler.engines import Engine, Job, make_engine
 from compiler.pipeline import compile_model
 from compiler.plot import PlotUnavailable
@@ -288,7 +288,7 @@ def run_compile(args: argparse.Namespace) -> int:
     elif args.emit == "ir":
         print(describe_ir(_read(args.file)))
     else:
-        print(describe_problem(_compile(args)))
+        print(describe_compiled(_compile(args)))
     return EXIT_OK
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compiler.resolve import resolve
 from compiler.shapes import check_shapes
@@ -51,6 +51,31 @@ def describe_problem(compiled: CompiledModel, brief: bool = False) -> str:
     for name, form in compiled.lowered.exact.items():
         lines.append(f"{name}: {form.note()}")
     lines.extend(f"note: {n}" for n in compiled.notes)
+    return "\n".join(lines)
+
+
+def describe_compiled(compiled: Any) -> str:
+    """`saddle compile --emit cvxpy` for each kind of compiled model: a plain problem, a
+    robust model's backend problem, a rolling model's first window, a worst-case analysis's
+    adversary problems."""
+    if hasattr(compiled, "lowered"):  # CompiledModel
+        return describe_problem(compiled)
+    if hasattr(compiled, "backend") and hasattr(compiled, "compiled"):  # RobustModel
+        return (f"robust model {compiled.model.name}: the {compiled.backend} backend's "
+                f"problem\n" + describe_problem(compiled.compiled))
+    if hasattr(compiled, "window"):  # RollingModel
+        first = compiled.window(0)
+        how = ("one vectorized problem over all windows" if compiled.vectorized is not None
+               else "one problem per window")
+        return (f"rolling model {compiled.model.name}: {len(compiled)} windows, solved as "
+                f"{how}; the window ending {first.end}:\n" +
+                describe_problem(compiled.compiled(0)))
+    lines = [f"worst-case analysis {compiled.model.name}: one adversary problem per question"]
+    for what, problem in compiled.problems.items():
+        lines += [f"{what}: {problem_class(problem)}, "
+                  f"{sum(v.size for v in problem.variables())} scalars",
+                  f"  {_short(str(problem.objective))}"]
+        lines += [f"  {_short(str(c))}" for c in problem.constraints]
     return "\n".join(lines)
 
 
