@@ -242,9 +242,7 @@ def run_solve(args: argparse.Namespace) -> int:
             name, values = parse_sweep(args.sweep)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        job = Job(Path(args.file).read_text(encoding="utf-8-sig"), args.file,
-                  str(Path(args.file).resolve().parent), args.data, parse_params(args.param),
-                  args.every, args.solver)
+        job = Job.of_command(args, parse_params(args.param))
         result: Any = sweep_job(job, name, values, engine)
         table_text = result.table_text()
     elif isinstance(compiled, RollingModel):

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from dsl import ast
@@ -30,6 +31,14 @@ class Job:
     params: dict[str, Any] = field(default_factory=dict)
     every: str | None = None
     solver: str | None = None
+    backend: str = "auto"  # robust models: forced the same way in every worker
+
+    @classmethod
+    def of_command(cls, args: Any, params: dict[str, Any]) -> Job:
+        """The job of a `saddle solve|plot` command line (the file read again by path)."""
+        path = Path(args.file)
+        return cls(path.read_text(encoding="utf-8-sig"), args.file, str(path.resolve().parent),
+                   args.data, params, args.every, args.solver, args.backend)
 
     @classmethod
     def of(cls, model: ast.Model, **options: Any) -> Job:
@@ -48,7 +57,8 @@ class Job:
 
         params = {**self.params, **(extra_params or {})}
         return compile_model(parse(self.text, self.name), params=params,
-                             data_dir=self.data_dir, base_dir=self.base_dir, every=self.every)
+                             data_dir=self.data_dir, base_dir=self.base_dir, every=self.every,
+                             backend=self.backend)
 
 
 class Engine:

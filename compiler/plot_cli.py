@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from compiler.engines import Engine, Job
@@ -110,9 +109,7 @@ def _solve(args: argparse.Namespace, compiled: Any, engine: Engine,
             name, values = parse_sweep(args.sweep)
         except ValueError as exc:
             raise PlotError(str(exc)) from None
-        job = Job(Path(args.file).read_text(encoding="utf-8-sig"), args.file,
-                  str(Path(args.file).resolve().parent), args.data, params, args.every,
-                  args.solver)
+        job = Job.of_command(args, params)
         return sweep_job(job, name, values, engine, nominal=kind == "robustness")
     if args.sweep is not None:
         raise PlotError(f"a {kind} plot draws one solve or one rolling run: drop --sweep")

@@ -60,3 +60,16 @@ def test_engine_choice():
         make_engine("dask")
     with pytest.raises(ValueError):
         make_engine("spark")
+
+
+def test_a_command_lines_job_keeps_the_backend(tmp_path):
+    """`--sweep` with `--backend dsp`: every worker compiles the saddle-point form."""
+    import argparse
+
+    from compiler.engines import Job
+
+    args = argparse.Namespace(file="models/robust_mean.saddle", data=None, every=None,
+                              solver=None, backend="dsp")
+    job = Job.of_command(args, {"gamma": 3.0})
+    compiled = job.compile()
+    assert job.backend == "dsp" and compiled.backend == "dsp"
