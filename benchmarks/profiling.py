@@ -31,6 +31,22 @@ def timed(label: str, fn: Callable) -> Callable:
     return wrapper
 
 
+def pass_timer(step: Callable) -> Callable:
+    """The hook for `compile_model(..., hook=pass_timer)`: each pass's time, by its name."""
+    return timed(step.__name__, step)
+
+
+def instrument(targets: tuple[tuple[Any, str, str], ...]) -> None:
+    """Time functions inside a backend (owner, name, label). A name that no longer exists
+    stops the benchmark: a silent skip once timed a function that had been removed."""
+    for owner, name, label in targets:
+        fn = getattr(owner, name, None)
+        if not callable(fn):
+            raise SystemExit(f"benchmark out of date: {getattr(owner, '__name__', owner)}."
+                             f"{name} no longer exists")
+        setattr(owner, name, timed(label, fn))
+
+
 ALL_CUMULATIVE = ("all functions, by cumulative time", "cumulative", ())
 SADDLE_CUMULATIVE = ("Saddle's own functions (dsl/, compiler/), by cumulative time",
                      "cumulative", (re.escape(str(ROOT)) + r"/(dsl|compiler)/",))

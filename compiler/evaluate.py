@@ -7,6 +7,7 @@ keyed by IR node, so `discipline` can find the smallest failing sub-expression.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +105,10 @@ def _check_finite(ev: Evaluator, node: ir.Expr, value: Value) -> None:
     inf or NaN (`inv_pos(0)`, `log(0)`, `0 * inv_pos(0)`) would reach the solver, which may
     then report "optimal" for a problem it never saw. Checked at every node, so the error
     points at the innermost expression that made it, and names the first label."""
-    if tensor.is_expr(value) or isinstance(value, str):
+    if isinstance(value, float | int):  # the common scalar: no array needed
+        if math.isfinite(value):
+            return
+    elif tensor.is_expr(value) or isinstance(value, str):
         return
     array = np.asarray(value)
     if array.dtype.kind not in "fc" or np.all(np.isfinite(array)):
