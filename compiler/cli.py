@@ -25,13 +25,16 @@ from compiler.plot_data import PlotError
 from compiler.risk import risk_report
 from compiler.rolling import Every, RollingModel
 from compiler.saddle import RobustModel
+from compiler.show import show_model
 from compiler.solver_choice import installed_solvers
 from compiler.solver_output import VERBOSE_VARIABLE
 from compiler.sweep import parse_sweep, sweep_job
 from compiler.unit_values import InBaseUnits
 from dsl import ast, format_model, parse, parse_expression
+from dsl.depth import deep_stack
 from dsl.dump import dump
 from dsl.errors import SpecError
+from dsl.source import PATH_ERRORS, path_problem, read_source, shown_path
 
 EXIT_OK, EXIT_MODEL, EXIT_USAGE, EXIT_IO, EXIT_NOT_OPTIMAL, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 DISTRIBUTION = "saddle-lang"  # the name on the package index (`saddle` there is another project)
@@ -103,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("file")
     fmt.add_argument("--check", action="store_true",
                      help="exit 1 if the file is not in canonical form; print nothing")
+    show = commands.add_parser("show", help="summarize a model: sets, data, decisions, "
+                               "constraints, problem class and solver")
+    data_options(show)
     emit = commands.add_parser("compile", help="show a compiler stage")
     data_options(emit)
     emit.add_argument("--emit", choices=("ast", "ir", "cvxpy"), required=True)
@@ -125,15 +131,20 @@ def _literal(node: ast.Expr, text: str) -> Any:
 
 def _with_units(node: ast.Expr, value: Any) -> Any:
     """A value written with units is already converted: a declared unit must not convert
-    it again (compiler/units.py); a value without one is in the param's declared unit."""
-    leaves, stack = [], [node]
+    it again, and its units must fit the param's dimension (compiler/units.py checks them,
+    as in the file); a value without one is in the param's declared unit. A 0 needs no
+    unit, as in the file."""
+    units: list[str] = []
+    bare, stack = False, [node]
     while stack:
         item = stack.pop()
         if isinstance(item, ast.Neg | ast.ListLit):
-            stack.extend([item.operand] if isinstance(item, ast.Neg) else item.items)
-        else:
-            leaves.append(isinstance(item, ast.Quantity))
-    return InBaseUnits(value, mixed=not all(leaves)) if any(leaves) else value
+            stack.extend([item.operand] if isinstance(item, ast.Neg) else item.items[::-1])
+        elif isinstance(item, ast.Quantity):
+            units += [item.unit] if item.unit not in units else []
+        elif not (isinstance(item, ast.Number) and item.value == 0):
+            bare = True
+    return InBaseUnits(value, mixed=bare, units=tuple(units)) if units else value
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -151,18 +162,24 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 def _read(path: str) -> ast.Model:
-    file = Path(path)
+    return parse(read_source(path), path)  # OSError (exit 3) for every unreadable path
+
+
+def _data_folder(path: str | None) -> str | None:
+    """--data: an existing folder, or OSError (exit 3) saying why not."""
+    if path is None:
+        return None
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise OSError(f"cannot read model file '{path}': {reason}") from None
-    return parse(text, path)
+        found = Path(path).is_dir()
+    except PATH_ERRORS as exc:
+        raise OSError(f"data folder '{shown_path(path)}': {path_problem(exc)}") from None
+    if not found:
+        raise OSError(f"data folder not found: {shown_path(path)}")
+    return path
 
 
 def _compile(args: argparse.Namespace) -> Any:
-    if args.data is not None and not Path(args.data).is_dir():
-        raise OSError(f"data folder not found: {args.data}")
+    _data_folder(args.data)
     every = getattr(args, "every", None)
     if every is not None:
         try:
@@ -178,7 +195,10 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         print(text)
         return
-    Path(output).write_text(text + "\n", encoding="utf-8")
+    try:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    except PATH_ERRORS as exc:
+        raise OSError(f"cannot write '{shown_path(output)}': {path_problem(exc)}") from None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -274,8 +294,8 @@ def run_fmt(args: argparse.Namespace) -> int:
     model = _read(args.file)
     text = format_model(model)
     if args.check:
-        current = Path(args.file).read_text(encoding="utf-8")
-        return EXIT_OK if current == text else EXIT_MODEL
+        # the text as parsed: a byte-order mark is not part of the model (dsl/source.py)
+        return EXIT_OK if read_source(args.file) == text else EXIT_MODEL
     sys.stdout.write(text)
     return EXIT_OK
 
@@ -290,6 +310,11 @@ def run_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_show(args: argparse.Namespace) -> int:
+    sys.stdout.write(show_model(_compile(args)))
+    return EXIT_OK
+
+
 def run_plot(args: argparse.Namespace) -> int:
     """`saddle plot` (compiler/plot_cli.py); a kind that does not fit the model is exit 2."""
     try:
@@ -299,7 +324,7 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": run_check, "solve": run_solve, "plot": run_plot, "fmt": run_fmt,
-            "compile": run_compile}
+            "compile": run_compile, "show": run_show}
 
 
 def _quiet_known_warnings() -> None:
@@ -334,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             _quiet_known_warnings()
-            code = COMMANDS[args.command](args)
+            # on a stack with room for MAX_NESTING levels (dsl/depth.py)
+            code = deep_stack(COMMANDS[args.command])(args)
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
             return code
     except BrokenPipeError:

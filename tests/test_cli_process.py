@@ -186,3 +186,20 @@ def test_compile_emits_the_cvxpy_problem_of_every_shipped_model():
         assert result.returncode == 0, (path.name, result.stderr)
         assert result.stdout.strip() and result.stderr == "", path.name
         assert path.stem in result.stdout.splitlines()[0], path.name
+
+
+def test_show_summarizes_every_shipped_model():
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        done = dict(zip(MODELS, pool.map(
+            lambda path: run("show", f"models/{path.name}"), MODELS), strict=True))
+    for path, result in done.items():
+        assert result.returncode == 0 and result.stderr == "", (path.name, result.stderr)
+        assert result.stdout.startswith(f"model {path.stem}"), path.name
+        assert "objective:" in result.stdout and "compiled:" in result.stdout, path.name
+    treasury = done[ROOT / "models" / "treasury.saddle"].stdout
+    assert "tenor                   5 labels" in treasury
+    assert "shock            [shock_draw 1000 x tenor 5]" in treasury
+    assert "mixed-integer LP" in treasury and "solver HIGHS" in treasury
+    lots = done[ROOT / "models" / "robust_lots.saddle"].stdout
+    assert "in ellipsoid(mu, covariance = cov, radius = kappa)" in lots
+    assert "solver SCIP" in lots and "robust backend counterpart" in lots

@@ -209,7 +209,10 @@ ERRORS = [
     # mismatched sets
     ("set other = 1..10\nparam z[other] = 0.01 * other\nparam p[bond] = bond_price(cashflow, z)"
      "\nvariable h\nminimize m: h", "E303", (3, 28)),
-    ("variable h[bond]\nminimize m: sum(bond_price(cashflow, s) * h)", "E505", (2, 38)),
+    # a curve over the bonds makes the prices per period: the product with h[bond] is then
+    # elementwise over unrelated sets, refused before any data is read
+    ("variable h[bond]\nminimize m: sum(bond_price(cashflow, s) * h)", "E301", (2, 17)),
+    ("param p[period] = bond_price(cashflow, s)\nvariable h\nminimize m: h", "E505", (1, 40)),
     ("param p[bond] = bond_price(cashflow, y, spread = y)\nvariable h\nminimize m: h", "E303",
      (1, 50)),
     # options and arguments
