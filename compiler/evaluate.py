@@ -224,15 +224,14 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
     adversary's matrix (convex in x, linear in a PSD M: a worst-case covariance)."""
     inner = node.left
     if ev.batch is not None or not (
-            isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL
-            and isinstance(node.right, ir.Ref)):
+            isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL):
         return None
     scale, vector = _scaled(ev, inner.left)
-    if not (isinstance(vector, ir.Ref) and vector.symbol is node.right.symbol):
+    if not _same(vector, node.right):
         return None
     x, matrix = ev(node.right), ev(inner.right)
     ev(inner.left)
-    if not tensor.is_expr(x) or len(ev.index(inner.right)) != 2:
+    if not tensor.is_expr(x) or not x.is_affine() or len(ev.index(inner.right)) != 2:
         return None
     if _varies(matrix):
         if ev.saddle is None or not _varies(x) or scale is not None:
@@ -247,13 +246,20 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
     return form if scale is None else ev(scale) * form
 
 
+def _same(a: ir.Expr, b: ir.Expr) -> bool:
+    """The same vector on both sides of `x @ M @ x`: one name, or the same text (an
+    expression has no side effects, so equal text in one model is an equal value)."""
+    if isinstance(a, ir.Ref) and isinstance(b, ir.Ref):
+        return a.symbol is b.symbol
+    return "".join(a.span.text.split()) == "".join(b.span.text.split())
+
+
 def _scaled(ev: Evaluator, node: ir.Expr) -> tuple[ir.Expr | None, ir.Expr]:
     """`gamma * w` as (gamma, w) for a scalar data factor, so that `gamma * w @ S @ w`
     (which parses as `((gamma * w) @ S) @ w`) is gamma times the quadratic form."""
     if isinstance(node, ir.BinOp) and node.op is ir.BinOperator.MUL:
         for factor, rest in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(rest, ir.Ref) and not ev.index(factor) and \
-                    not tensor.is_expr(ev(factor)):
+            if not ev.index(factor) and not tensor.is_expr(ev(factor)):
                 return factor, rest
     return None, node
 

@@ -24,6 +24,7 @@ from compiler.shapes import Shapes
 from compiler.solver_choice import NoSolver, default_solver
 from compiler.solver_output import SolveFailed, solve_problem
 from compiler.symbols import Symbol
+from dsl.depth import deep_stack
 from dsl.errors import error
 from dsl.source import Span
 
@@ -74,6 +75,7 @@ class CompiledModel:
                 return con.span
         return self.model.objective.span
 
+    @deep_stack  # cvxpy recurses per level of a deep expression (dsl/depth.py)
     def solve(self, solver: str | None = None, **options: Any) -> Result:
         """Solve and report by name.
 
@@ -284,7 +286,8 @@ def labelled(bindings: Bindings, value: Any, index: tuple[Symbol, ...]) -> Label
         return None
     array = np.asarray(value, dtype=float)
     if not index:
-        return float(array)
+        # cvxpy gives a scalar quadratic constraint's dual the shape (1,): one number still
+        return float(array.reshape(-1)[0]) if array.size == 1 else None
     labels = [bindings.labels_of(s) for s in index]
     if len(index) == 1:
         return pd.Series(array.reshape(-1), index=pd.Index(labels[0], name=index[0].name))

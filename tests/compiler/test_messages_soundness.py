@@ -52,3 +52,24 @@ def test_the_scenario_draw_set_has_the_documented_name():
                         [cp.sum(x) == 1])
     oracle.solve(solver=cp.CLARABEL)
     assert result.objective == pytest.approx(oracle.value, rel=1e-6)
+
+
+def test_a_quadratic_form_of_an_affine_vector():
+    """`(w - c) @ S @ (w - c)` is quad_form(w - c, S), as `w @ S @ w` is (fuzz finding F7)."""
+    body = HEAD + "param c[a] = [1, -1]\nminimize o: (w - c) @ S @ (w - c) + sum(w)\n"
+    result = compile_text(body).solve()
+    x = cp.Variable(2)
+    oracle = cp.Problem(cp.Minimize(cp.quad_form(x - np.array([1, -1]), S) + cp.sum(x)))
+    oracle.solve(solver=cp.CLARABEL)
+    assert result.objective == pytest.approx(oracle.value, rel=1e-6)
+
+
+def test_a_quadratic_constraint_reports_its_dual():
+    """min w1 + w2 s.t. w1^2 + w2^2 <= 3: w = -sqrt(1.5), dual 1 / (2 sqrt(1.5)) by KKT
+    (fuzz finding F1: the report crashed on the dual's shape)."""
+    result = compile_text('set s = ["a", "b"]\nvariable w[s] >= -2 <= 2\nminimize o: sum(w)\n'
+                          "subject to\n    c: sum_squares(w) <= 3\n").solve()
+    assert result.objective == pytest.approx(-2 * np.sqrt(1.5), rel=1e-7)
+    # an interior-point dual: ~4e-5 relative (Clarabel's tolerances)
+    assert result.constraints["c"].dual == pytest.approx(1 / (2 * np.sqrt(1.5)), rel=1e-4)
+    assert result.constraints["c"].binding
