@@ -21,6 +21,8 @@ from typing import Any
 
 import cvxpy as cp
 
+from dsl.depth import deep_stack
+
 VERBOSE_VARIABLE = "SADDLE_VERBOSE"
 _LIBC: Any = None
 _lock = threading.RLock()
@@ -108,6 +110,7 @@ class SolveFailed(cp.error.SolverError):
         self.output = output
 
 
+@deep_stack  # cvxpy's canonicalization recurses per level (dsl/depth.py)
 def solve_problem(problem: Any, solver: str | None = None, **options: Any) -> str:
     """`problem.solve(solver=..., **options)` with the solver's native output captured;
     returns that output.
@@ -125,6 +128,13 @@ def solve_problem(problem: Any, solver: str | None = None, **options: Any) -> st
                 problem.solve(solver=solver, **options)
     except (cp.error.SolverError, ValueError) as exc:
         raise SolveFailed(_reason(exc), captured.text) from exc
+    except Exception as exc:
+        # a solver's own interface may raise anything (PySCIPOpt raises a bare Exception on
+        # an infinite coefficient): the solve failed, and the report says so with its words
+        if isinstance(exc, AssertionError) or \
+                type(exc).__module__.split(".")[0] in ("compiler", "dsl"):
+            raise  # ours, or dsp-cvxpy's way of saying infeasible (compiler/saddle.py)
+        raise SolveFailed(f"{type(exc).__name__}: {_reason(exc)}", captured.text) from exc
     return captured.text
 
 

@@ -72,3 +72,12 @@ def test_an_optimal_solve_keeps_no_solver_output():
     result = compile_text('set s = ["a"]\nvariable w[s] >= 0 <= 1\nmaximize o: sum(w)\n').solve()
     assert result.status == "optimal" and result.solver_output == ""
     assert "solver_output" not in json.loads(result.to_json())
+
+
+def test_a_solver_interface_raising_anything_is_a_failed_solve():
+    """PySCIPOpt raises a bare Exception on an infinite coefficient (a mutant of
+    robust_lots with `lot = 1e20`): a solver_error status with its words, not exit 70."""
+    result = compile_text('set s = ["a", "b"]\nvariable n[s] integer >= 0 <= 3\n'
+                          "param lot = 1e20\nminimize o: sum_squares(lot * n - 1.4)\n").solve()
+    assert result.status == "solver_error" and result.objective is None
+    assert any("failed" in note for note in result.notes)
