@@ -31,6 +31,8 @@ from dsl.source import Span
 # HiGHS stops a MIP at a 1e-4 relative gap by default; a model's answer should be exact.
 MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
 BINDING_TOLERANCE = 1e-6
+# answers a solver proved: an infeasible or unbounded model is explained by the diagnosis
+DEFINITE = ("optimal", "infeasible", "unbounded")
 
 
 # Clarabel's default static regularization (1e-8) stalls just short of its tolerance on the
@@ -104,7 +106,7 @@ class CompiledModel:
             notes.append(f"solver {name} failed: {exc}")
         elapsed = time.perf_counter() - started
         result = self._result(status, name, elapsed, notes)
-        if status != "optimal":  # what the solver said is evidence when it did not succeed
+        if status not in DEFINITE:  # the solver's words are the evidence when it gave up
             result.solver_output = printed
         if status == "optimal" and name == "SCIP":
             result = self._polished(result)
