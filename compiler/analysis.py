@@ -77,7 +77,7 @@ class WorstCaseAnalysis:
         result = Result(model=self.model.name, status=status, objective=value,
                         objective_name=objective.name, sense=objective.sense.value,
                         solver=name or "", notes=list(self.notes))
-        result.worst_case = {"backend": self.backend, "gap": 0.0, "objective": chosen}
+        result.backend, result.worst_case = self.backend, {"objective": chosen}
         for symbol in self.lets:
             let_value = ev(ir.Ref(symbol=symbol, span=symbol.span))
             result.values[symbol.name] = labelled(self.bindings, _value(let_value),

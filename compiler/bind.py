@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compiler import data, ir, labels, tensor
+from compiler import data, ir, labels, limits, tensor
 from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.shapes import Shapes
@@ -50,7 +50,14 @@ class _Binder:
                 diags.extend(exc)
                 failed.add(definition.symbol)
         diags.raise_if_any()
+        limits.check_model(m, self.shapes, self.sizes_of)  # before lowering allocates
         return self.bindings
+
+    def sizes_of(self, index: tuple[Symbol, ...]) -> tuple[int, ...] | None:
+        """The axis sizes of an index, or None while one of its sets has no labels."""
+        if any(s.root not in self.bindings.labels for s in index):
+            return None
+        return tuple(self.bindings.size(s) for s in index)
 
     def bind_one(self, definition: ir.SetDef | ir.ParamDef | ir.ScenariosDef) -> None:
         if isinstance(definition, ir.SetDef):
@@ -93,13 +100,16 @@ class _Binder:
             raise error("E504", f"set '{symbol.name}' repeats the label '{dup}'",
                         definition.value.span, "labels of a set must be unique")
         self.bindings.labels[symbol] = labels
+        if symbol.name not in self.overrides:  # read by csv(..., dates = ...)?
+            self.bindings.note_dates(symbol, definition.value)
 
     def labels(self, node: ir.Expr) -> list[Any]:
         if isinstance(node, ir.ListLit):
             out = []
             for item in node.items:
-                if isinstance(item, ir.Str | ir.Const):
-                    out.append(item.value if isinstance(item, ir.Str) else _tidy(item.value))
+                label = ir.literal(item)  # `-1` too: `[-1, -2]` as `-3..3` has it
+                if label is not None:
+                    out.append(label if isinstance(item, ir.Str) else _tidy(label))
                 else:
                     raise error("E305", "a set's labels must be strings or numbers", item.span,
                                 'write labels literally, as in ["5Y", "10Y"]')
@@ -114,15 +124,13 @@ class _Binder:
             if not (start.is_integer() and stop.is_integer()) or stop < start:
                 raise error("E508", "a range needs whole numbers with start <= stop",
                             node.span, "write e.g. `1..60`")
+            limits.check_count(stop - start + 1, "this range", node.span)
             return list(range(int(start), int(stop) + 1))
-        if isinstance(node, ir.Attr) and isinstance(node.base, ir.Call) \
-                and node.base.func == "csv":
-            table, path = self.bindings._table(node.base)
-            return [_tidy(v) for v in data.column(table, node.name, node.span, path).tolist()]
-        if isinstance(node, ir.Call) and node.func == "csv":
-            table, _ = self.bindings._table(node)
-            return [_tidy(v) for v in table.iloc[:, 0].tolist()]
+        if (isinstance(node, ir.Attr) and isinstance(node.base, ir.Call)
+                and node.base.func == "csv") or (isinstance(node, ir.Call) and node.func == "csv"):
+            return [_tidy(v) for v in self.bindings.csv_labels(node)]  # checked: filled, unique
         if isinstance(node, ir.Const) and float(node.value).is_integer() and node.value >= 1:
+            limits.check_count(node.value, "this set", node.span)
             return list(range(1, int(node.value) + 1))  # a count of scenario draws
         raise error("E305", "a set's value must be a list, a range or a csv column", node.span,
                     'write `set s = ["a", "b"]`, `set t = 1..30` or `set b = csv("f.csv").id`')
@@ -137,6 +145,8 @@ class _Binder:
             raise error("E506", f"param '{symbol.name}' has no value", symbol.span,
                         f"give it one in the file (`param {symbol.name} = ...`), with "
                         f"--param {symbol.name}=VALUE, or params={{'{symbol.name}': ...}}")
+        self.check_size(symbol)
+        limits.check_tree(definition.value, self.shapes, self.sizes_of)
         if labels.is_text(self.evaluate, definition.value):  # each bond's rating, say
             if definition.unit is not None:
                 raise error("E505", f"{symbol.describe()} is declared in {definition.unit} "
@@ -148,9 +158,12 @@ class _Binder:
                                                             symbol.index, sizes)
             return
         scale = self.units.scales.get(symbol, 1.0)  # from its declared unit, once
-        self.bindings.values[symbol] = self.full(definition.value, symbol.index) * scale
+        value = self.full(definition.value, symbol.index, symbol)
+        self.bindings.values[symbol] = value * scale
 
-    def full(self, node: ir.Expr, index: tuple[Symbol, ...]) -> np.ndarray:
+    def full(self, node: ir.Expr, index: tuple[Symbol, ...], symbol: Symbol) -> np.ndarray:
+        self.check_size(symbol)
+        limits.check_tree(node, self.shapes, self.sizes_of)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # reported below
             value = self.evaluate.constant(node, "data")
         sizes = tuple(self.bindings.size(s) for s in index)
@@ -161,8 +174,14 @@ class _Binder:
                         "or a number too large for a float")
         return array
 
+    def check_size(self, symbol: Symbol) -> None:
+        sizes = self.sizes_of(symbol.index)
+        if sizes is not None:
+            limits.check_shape(sizes, symbol.describe(), symbol.span)
+
     def override(self, symbol: Symbol, value: Any) -> np.ndarray:
         index = symbol.index
+        self.check_size(symbol)
         sizes = tuple(self.bindings.size(s) for s in index)
         what = f"the value given for {symbol.describe()}"
         if isinstance(value, pd.Series | pd.DataFrame | dict):
@@ -221,9 +240,12 @@ class _Binder:
         for dim in symbol.index:
             if dim.root not in self.bindings.labels and isinstance(dim.decl, ast.SetDecl) \
                     and dim.decl.value is not None and isinstance(dim.decl.value, ast.Number):
-                self.bindings.labels[dim] = list(range(1, int(dim.decl.value.value) + 1))
+                count = dim.decl.value
+                limits.check_count(count.value, f"the draws of {symbol.describe()}",
+                                   symbol.span)  # the count's own span is generated
+                self.bindings.labels[dim] = list(range(1, int(count.value) + 1))
         if definition.value is not None:
-            self.bindings.values[symbol] = self.full(definition.value, symbol.index)
+            self.bindings.values[symbol] = self.full(definition.value, symbol.index, symbol)
             return
         if definition.sampler is not None:
             self.bindings.values[symbol] = self.sample(symbol, definition.sampler)
@@ -237,6 +259,7 @@ class _Binder:
             raise error("E208", f"'{call.func}' does not draw scenarios", call.func_span,
                         f"after '~' use normal(...) or student_t(...); to give the values, "
                         f"write `scenarios {symbol.name}[...] = ...`")
+        self.check_size(symbol)  # before anything is drawn
         sizes = tuple(self.bindings.size(s) for s in symbol.index)
         seed_node = call.kwarg("seed")
         if seed_node is None:
@@ -269,6 +292,9 @@ class _Binder:
             if name in given and bad(np.asarray(params[name]), 0).any():  # numpy would raise
                 raise error("E508", f"the {name} of {call.func} must be {must}",
                             given[name].span, f"give {call.func} a {name} {must}")
+        for name in ("std", "scale"):  # -0 is 0, which numpy's `scale < 0` check refuses
+            if name in params:
+                params[name] = np.asarray(params[name], dtype=float) + 0.0
         rng = np.random.default_rng(int(seed))
         if call.func == "normal":
             return rng.normal(params["mean"], params["std"], size=sizes)
@@ -319,4 +345,4 @@ def bind(model: ir.Model, shapes: Shapes, overrides: Mapping[str, Any] | None,
         SpecError: E5xx, every data problem at once.
     """
     return _Binder(model, shapes, overrides or {}, sandbox,
-                   units if units is not None else check_units(model)).run()
+                   units if units is not None else check_units(model, overrides)).run()

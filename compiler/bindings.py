@@ -115,7 +115,7 @@ class Bindings:
         picked = None
         if columns is not None:
             items = columns.items if isinstance(columns, ir.ListLit) else ()
-            picked = [_position(table, data.column(table, name, item.span, path))
+            picked = [data.column_position(table, name, item.span, path)
                       for name, item in zip(self._column_names(columns), items, strict=True)]
         if row is not None:
             return self._row_value(call, row, table, path, picked, index)
@@ -130,10 +130,8 @@ class Bindings:
         position = data.row_position(table, label, row.span, path)
         what = f"row {label} of '{path.name}'"
         if picked is None and len(index) == 1:
-            first = 0 if label in ("first", "last") else 1  # a label row: col 0 holds keys
-            header = pd.Series(list(table.columns[first:]))
-            order = self._order(header, index[0], call.span, path, "column")
-            picked = [first + k for k in (range(len(header)) if order is None else order)]
+            picked = self._header_columns(table, label not in ("first", "last"), index[0],
+                                          call.span, path)
         elif picked is None:
             picked = list(range(1, table.shape[1]))
         sizes = tuple(self.size(s) for s in index)
@@ -144,6 +142,29 @@ class Bindings:
         values = data.numbers(table.iloc[[position], picked], call.span, path,
                               table.iloc[:, 0])
         return self._shaped(values.reshape(-1), index, call.span, what)
+
+    def _header_columns(self, table: pd.DataFrame, keyed: bool, symbol: Symbol, span: Span,
+                        path: Any) -> list[int]:
+        """The columns named by the set's labels, in its order; other columns are ignored
+        (a date column, tenors the set does not hold). A row picked by label keeps its keys
+        in the first column, which is then no value column."""
+        start = 1 if keyed else 0
+        header = data.label_texts(list(table.columns[start:]))
+        picked = []
+        for label in self.texts_of(symbol):
+            hits = [start + k for k, name in enumerate(header) if name == label]
+            if not hits:
+                raise error("E503", f"'{path.name}' has no column '{label}' for label "
+                            f"'{label}' of '{symbol.name}'", span,
+                            f"a row is read by its header: name the columns for the labels "
+                            f"of '{symbol.name}', in order, with columns = [...] (its "
+                            f"columns: {', '.join(map(str, table.columns))})")
+            if len(hits) > 1:
+                raise error("E504", f"the header of '{path.name}' names column '{label}' "
+                            f"{len(hits)} times (columns {hits[0] + 1} and {hits[1] + 1})",
+                            span, "give every column its own name")
+            picked.append(hits[0])
+        return picked
 
     def table_column(self, node: ir.Attr, index: tuple[Symbol, ...]) -> np.ndarray:
         if not (isinstance(node.base, ir.Call) and node.base.func == "csv"):
@@ -160,7 +181,13 @@ class Bindings:
             return False
         table, path = self._table(node.base)
         col = data.column(table, node.name, node.span, path)
-        return bool((pd.to_numeric(col, errors="coerce").isna() & col.notna()).any())
+        if col.dtype.kind in "fiu":
+            return False
+        # an entry that is neither a number nor a missing marker ("NA", blank) nor a flag
+        # (True/False, refused as numbers) makes the column labels
+        words = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
+        plain = words.astype(str).str.strip().str.lower()
+        return bool((~plain.isin(data.MISSING | {"true", "false"})).any())
 
     def table_labels(self, node: ir.Attr, index: tuple[Symbol, ...]) -> np.ndarray:
         """A text column as labels, aligned by the table's first column like numbers are."""
@@ -198,15 +225,16 @@ class Bindings:
             header = pd.Series(list(table.columns[1:]))
             rows = self._order(keys, index[0], span, path)
             cols = self._order(header, index[1], span, path, "column")
-            rows = np.arange(len(keys)) if rows is None else rows
-            cols = np.arange(len(header)) if cols is None else cols
+            shape = (len(keys) if rows is None else len(rows),
+                     len(header) if cols is None else len(cols))
             sizes = tuple(self.size(s) for s in index)
-            if (len(rows), len(cols)) != sizes:  # checked before any cell is converted
-                raise error("E504", f"'{name}' has {len(rows)} rows and {len(cols)} value "
+            if shape != sizes:  # checked before any cell is converted
+                raise error("E504", f"'{name}' has {shape[0]} rows and {shape[1]} value "
                             f"columns but {index_text(index)} needs {sizes}", span,
                             "make the data match the index sets' labels (one value per "
                             "label), or fix the sets")
-            array = data.numbers(table.iloc[rows, cols + 1], span, path, keys)
+            part = table.iloc[:, 1:] if cols is None else table.iloc[:, cols + 1]
+            array = data.numbers(part if rows is None else part.iloc[rows], span, path, keys)
             return self._shaped(array, index, span, name)
         raise error("E504", f"csv data for a value indexed by {index_text(index)}", span,
                     "csv(...) fills a param indexed by one or two sets; select a row or "
@@ -216,14 +244,15 @@ class Bindings:
                 span: Span, path: Any) -> np.ndarray:
         """One column of values, aligned by its keys (a label column) when it has them."""
         order = self._order(keys, index[0], span, path) if keys is not None and index else None
-        rows = np.arange(len(values)) if order is None else order
+        count = len(values) if order is None else len(order)
         sizes = tuple(self.size(s) for s in index)
-        if len(rows) != (sizes[0] if sizes else 1):  # before converting: shape first
-            raise error("E504", f"'{path.name}' has {len(rows)} values but "
+        if count != (sizes[0] if sizes else 1):  # before converting: shape first
+            raise error("E504", f"'{path.name}' has {count} values but "
                         f"{index_text(index)} needs {sizes}", span,
                         "make the data match the index sets' labels (one value per "
                         "label), or fix the sets")
-        array = data.numbers(values.iloc[rows].to_frame(), span, path, keys)[:, 0]
+        picked = values if order is None else values.iloc[order]
+        array = data.numbers(picked.to_frame(), span, path, keys)[:, 0]
         return self._shaped(array, index, span, path.name)
 
     def _order(self, keys: pd.Series, symbol: Symbol, span: Span, path: Any,
@@ -258,8 +287,7 @@ class Bindings:
         if stray is not None or missing is not None:
             detail = (f"'{stray}' is not a label of '{symbol.name}'" if stray is not None
                       else f"label '{missing}' of '{symbol.name}' is missing")
-            raise error("E504" if stray is not None else "E503",
-                        f"{where} does not match set '{symbol.name}': {detail}", span,
+            raise error("E504", f"{where} does not match set '{symbol.name}': {detail}", span,
                         f"make the file's first column (or header) list the labels of "
                         f"'{symbol.name}', each once")
         position = {t: i for i, t in enumerate(texts)}
@@ -282,12 +310,6 @@ _NOT_HERE = {
              'read, as in set day = csv("prices.csv", dates = "%d/%m/%Y").date',
     "index": "csv(...) aligns a table by its first column and header; remove index =",
 }
-
-
-def _position(table: pd.DataFrame, col: pd.Series) -> int:
-    """The position of a column taken from `table` (names may repeat; positions do not)."""
-    return next(i for i in range(table.shape[1]) if table.iloc[:, i] is col
-                or table.columns[i] == col.name)
 
 
 def _literal(node: ir.Expr) -> str | float:

@@ -141,7 +141,8 @@ def _elementwise(numpy_fn: Callable[[Any], Any], cvx_fn: Callable[[Any], Any]
 
 def _flat(value: Value) -> Value:
     if tensor.is_expr(value):
-        return cp.vec(value, order="C") if len(value.shape) > 1 else value
+        # a scalar too: callers index the result (a weighted log-sum-exp of one term)
+        return cp.vec(value, order="C") if len(value.shape) != 1 else value
     return np.ravel(value)
 
 
@@ -165,7 +166,10 @@ def _quad_form(ev: Evaluator, node: ir.Call) -> Value:
     x_set = ev.index(x_node)[0]
     p_index = ev.index(p_node)
     other = p_index[1] if p_index[0] is x_set else p_index[0]
-    matrix = tensor.align(ev.constant(p_node, "the quad_form matrix"), p_index, (x_set, other))
+    matrix = tensor.align(ev.constant(
+        p_node, "the quad_form matrix", "write `x @ S @ x` for an uncertain matrix S: the "
+        "saddle-point backend takes it when every S in its set is PSD (`uncertain S[a, a2] "
+        "psd:`)"), p_index, (x_set, other))
     matrix = (matrix + matrix.T) / 2  # x' P x only sees the symmetric part
     x = ev(x_node)
     if not tensor.is_expr(x):

@@ -262,7 +262,13 @@ def worst_case_form(lin: Lin, index: Index, shape: tuple[int, ...], sets: dict[S
         matrix = tensor.reshape(full, (count, n))
         if not tensor.is_expr(matrix):
             matrix = cp.Constant(np.asarray(matrix, dtype=float))
-        support, rows_aux = sets[u].support(sign * matrix)
+        stand_in = matrix
+        if not matrix.is_affine():  # a convex coefficient, on a set where u >= 0
+            from compiler.robust_forms import relaxed
+
+            stand_in, bound = relaxed(matrix, sign, sets[u].bounds(), u.name)
+            aux += bound
+        support, rows_aux = sets[u].support(sign * stand_in)
         total = total + sign * support
         aux += rows_aux
         matrices[u] = matrix
@@ -303,6 +309,7 @@ def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
     and every robust constraint replaced by their worst-case forms (rows kept for the
     worst-case report). `reused` is the backend check's extractor (same variables)."""
     from compiler.lower import lower
+    from compiler.robust_forms import counterpart_rows, pieces
 
     variables = ({s: v for s, v in reused.ev.variables.items()
                   if s.kind is SymbolKind.VARIABLE} if reused is not None else None)
@@ -328,11 +335,11 @@ def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
         for k, op in enumerate(condition.ops):
             lhs, rhs = condition.terms[k], condition.terms[k + 1]
             high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
-            worst, aux, matrices = worst_case_form(difference(extractor, high, low, index),
-                                                   index, shape, sets, 1.0, extractor)
-            extra += aux
             label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
-            rows.append(RobustRow(label, matrices, 1.0))
+            worst, aux, row = counterpart_rows(extractor, pieces(extractor, high, low, index),
+                                               index, shape, sets, label)
+            extra += aux
+            rows.append(row)
             checks.append((label, worst, -1.0))
             parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
         lowered.parts[con.name] = parts

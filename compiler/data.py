@@ -17,7 +17,7 @@ import pandas as pd
 
 from compiler import csv_files
 from dsl.errors import error
-from dsl.source import Span
+from dsl.source import PATH_ERRORS, Span, path_problem, shown_path
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,14 @@ class Sandbox:
         return cls(data_dir, (data_dir, model_folder))
 
     def resolve(self, relative: str, span: Span) -> Path:
+        try:
+            return self._resolve(relative, span)
+        except PATH_ERRORS as exc:  # a symlink loop, a NUL character, a name too long
+            raise error("E501", f"data file '{shown_path(relative)}' cannot be opened: "
+                        f"{path_problem(exc)}", span, "give the path of a CSV file below "
+                        "the model's folder or the --data folder") from None
+
+    def _resolve(self, relative: str, span: Span) -> Path:
         path = (self.folder / relative).resolve()
         if not any(path == root or root in path.parents for root in self.allowed):
             raise error("E502", f"'{relative}' is outside the allowed folders", span,
@@ -54,7 +62,7 @@ _TABLES: dict[Path, tuple[float, pd.DataFrame]] = {}
 _READ: dict[str, Any] = {"skipinitialspace": True, "keep_default_na": False,
                          "na_values": [""], "compression": None}
 # entries that mean "no value" in a numeric column: named as missing, not as a bad number
-MISSING = {"", "na", "n/a", "nan", "null", "none", "#n/a", "-"}
+MISSING = {"", ".", "na", "n/a", "nan", "null", "none", "#n/a", "-"}  # "." is FRED's
 
 
 def read_table(path: Path, span: Span) -> pd.DataFrame:
@@ -104,6 +112,10 @@ def _read(path: Path, span: Span, **options: Any) -> pd.DataFrame:
 
 def column(table: pd.DataFrame, name: str, span: Span, path: Path) -> pd.Series:
     """The column called `name`: E503 if there is none, E504 if the header names it twice."""
+    return table.iloc[:, column_position(table, name, span, path)]
+
+
+def column_position(table: pd.DataFrame, name: str, span: Span, path: Path) -> int:
     where = [i for i, c in enumerate(table.columns) if c == name]
     if not where:
         raise error("E503", f"'{path.name}' has no column '{name}'", span,
@@ -112,7 +124,7 @@ def column(table: pd.DataFrame, name: str, span: Span, path: Path) -> pd.Series:
         raise error("E504", f"the header of '{path.name}' names column '{name}' "
                     f"{len(where)} times (columns {where[0] + 1} and {where[1] + 1})", span,
                     "give every column its own name")
-    return table.iloc[:, where[0]]
+    return where[0]
 
 
 def row_position(table: pd.DataFrame, row: str | int | float, span: Span, path: Path) -> int:
@@ -144,7 +156,9 @@ def labels_column(col: pd.Series, span: Span, path: Path) -> list[Any]:
         raise error("E504", f"'{path.name}' has no label in row {blank[0] + 1} of column "
                     f"'{col.name}'", span, "give every row a label (an empty cell is not one)")
     values = col.tolist()
-    repeat = first_repeat(label_texts(values))
+    # repeats as written, found fast; labels equal only as text ("1" and 1.0) are caught by
+    # the set's own check
+    repeat = first_repeat(label_texts(values)) if len(set(values)) < len(values) else None
     if repeat is not None:
         i, j = repeat
         raise error("E504", f"'{path.name}' lists '{label_texts([values[i]])[0]}' twice in "
@@ -155,6 +169,8 @@ def labels_column(col: pd.Series, span: Span, path: Path) -> list[Any]:
 
 def first_repeat(texts: list[str]) -> tuple[int, int] | None:
     """Positions of the first label that appears twice, or None."""
+    if len(set(texts)) == len(texts):  # the common case, without a Python loop
+        return None
     seen: dict[str, int] = {}
     for j, text in enumerate(texts):
         if text in seen:
@@ -188,10 +204,11 @@ def numbers(part: pd.DataFrame, span: Span, path: Path, keys: pd.Series | None
             if pd.isna(cell) or str(cell).strip().lower() in MISSING:
                 shown = "" if pd.isna(cell) else f" ({str(cell)!r})"
                 raise error("E505", f"'{path.name}' has no value{shown} in {where}", span,
-                            "fill the missing entry in the data file")
+                            "fill the missing entry in the data file, or read rows and "
+                            "columns that have values")
             raise error("E505", f"'{path.name}' has {str(cell)!r}, not a number, in {where}",
-                        span, "clean the data (numbers only, '.' as the decimal point) or "
-                        "choose numeric columns")
+                        span, "clean the data (numbers only, '.' as the decimal point; a "
+                        "flag as 1 or 0, not True/False) or choose numeric columns")
         columns.append(values)
     return np.column_stack(columns) if columns else np.empty((len(part), 0))
 

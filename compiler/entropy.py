@@ -69,6 +69,10 @@ def stand_in(extractor: Extractor, node: ir.Call) -> Lin | None:
     if tensor.is_expr(coef) and not coef.is_constant():
         raise NotAffine(node, "the exponents' coefficient of the uncertain quantity depends "
                         "on the decisions")
+    if tensor.is_expr(exponent.const) and not exponent.const.is_constant():
+        # the dual's nu'b would be a product of nu and the decisions
+        raise NotAffine(node, "the exponents of this log-sum-exp depend on a decision as well "
+                        "as on the uncertain quantity")
     index = union(ev.index(node.args[0]), ev.index(weights_node))
     sizes, n = ev.sizes(index), extractor.size(u)
     axis = extractor.axis(u)

@@ -16,6 +16,7 @@ import numpy as np
 from compiler import fixed_income as fi
 from compiler import ir, tensor
 from compiler.fixed_income_shapes import bond_args
+from compiler.limits import check_count
 from compiler.symbols import Symbol
 from dsl.errors import error
 
@@ -194,8 +195,15 @@ def _cds(ev: Evaluator, node: ir.Call) -> Value:
                      "spreads are decimals per year: 100bp is 0.01 (declare the data `in "
                      "bp`, or write `* 1bp`)")
     maturity = values["the maturity"]
-    _fail_if(maturity <= 0, node.args[names.index("the maturity")],
-             "a CDS maturity that is not positive", "give the maturity in years, e.g. 5")
+    at = node.args[names.index("the maturity")]
+    _fail_if(maturity <= 0, at, "a CDS maturity that is not positive",
+             "give the maturity in years, e.g. 5")
+    _fail_if(~np.isfinite(maturity), at, "a CDS maturity that is not a finite number",
+             "give the maturity in years, e.g. 5")
+    # one premium date per quarter, for every CDS: bounded before any schedule is built
+    check_count(float(np.sum(np.ceil(maturity * fi.PAYMENTS_PER_YEAR), dtype=float)),
+                "the quarterly premium schedules of this CDS function", at.span,
+                "give maturities in years, e.g. 5")
     if "the horizon" in values:
         horizon = values["the horizon"]
         _fail_if((horizon < 0) | (horizon >= maturity), node.args[names.index("the horizon")],

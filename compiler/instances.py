@@ -18,6 +18,7 @@ from compiler.lower import comparison_rows
 from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol
+from dsl.errors import Diagnostics
 
 
 def set_instance(model: ir.Model, shapes: Shapes, bindings: Bindings,
@@ -46,3 +47,26 @@ def set_instance(model: ir.Model, shapes: Shapes, bindings: Bindings,
         return rows
 
     return sets[u].instance(make, block_rows)
+
+
+def check_convex_lines(model: ir.Model, shapes: Shapes, bindings: Bindings,
+                       sets: dict[Symbol, UncertaintySet]) -> None:
+    """E410 at each line of an uncertain block that is not convex (`u * u >= 1`): both
+    paths hand the adversary's set to a convex solver, which would reject it unlocated."""
+    diags = Diagnostics()
+    lets = {d.symbol: d for d in model.lets}
+    for definition in model.uncertains:
+        u = definition.symbol
+        if not definition.constraints or u not in sets:
+            continue
+        expression = sets[u].instance(cp.Variable, lambda _: []).expression
+        ev = Evaluator(shapes, bindings, {u: expression}, lets)
+        for con in definition.constraints:
+            rows = comparison_rows(ev, con.condition, shapes, bindings)
+            if not all(row.is_dcp() for row in rows):
+                diags.add("E410", f"line '{con.name}' of the set of '{u.name}' is not "
+                          "convex as written: the set must be convex", con.span,
+                          "write each line as convex <= data (`norm2(u) <= r`, `square(u) <= "
+                          "c`, not `u * u <= c`) or linear; `square(u) >= c` cuts a hole in "
+                          "the set")
+    diags.raise_if_any()

@@ -252,4 +252,6 @@ def literal(node: Expr) -> str | float | None:
     """The value of a string or number literal (a label, a row name), else None."""
     if isinstance(node, Str | Const):
         return node.value
+    if isinstance(node, Neg) and isinstance(node.operand, Const):  # `w[-1]`, `[-1, -2]`
+        return -node.operand.value
     return None

@@ -30,12 +30,14 @@ from compiler.exact import ExactForm, find_exact_forms
 from compiler.lower import Lowered, lower
 from compiler.problem import CompiledModel
 from compiler.resolve import resolve
-from compiler.robust import compile_robust
+from compiler.robust import compile_robust, refuse_rolling
 from compiler.rolling import Every, RollingModel, rolling_model
 from compiler.saddle import RobustModel
 from compiler.shapes import Shapes, check_shapes
 from compiler.units import Units, check_units
 from dsl import ast
+from dsl.depth import deep_stack
+from dsl.source import PATH_ERRORS, path_problem, shown_path
 
 
 @dataclass
@@ -77,7 +79,8 @@ def infer_shapes(c: Compilation) -> None:
 
 
 def infer_units(c: Compilation) -> None:
-    c.units = check_units(c.need(c.resolved, "the resolved model"))
+    # a value from outside (`params=`, --param) obeys the file's unit rules
+    c.units = check_units(c.need(c.resolved, "the resolved model"), c.params)
 
 
 def bind_data(c: Compilation) -> None:
@@ -90,6 +93,7 @@ def route(c: Compilation) -> None:
     model, shapes = c.need(c.resolved, "the resolved model"), c.need(c.shapes, "shapes")
     bindings = c.need(c.bindings, "the data")
     if c.every is not None or model.rebalance is not None:
+        refuse_rolling(model)  # rolling windows have no adversary yet (E901)
         source = c.model.span.source
         job = Job(source.text, source.name, str(c.folder),
                   str(c.data_dir) if c.data_dir is not None else None, dict(c.params or {}),
@@ -150,6 +154,7 @@ def model_folder(model: ast.Model) -> Path:
     return path.resolve().parent
 
 
+@deep_stack  # room for MAX_NESTING levels (dsl/depth.py)
 def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
                   data_dir: str | Path | None = None,
                   base_dir: str | Path | None = None,
@@ -178,8 +183,13 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
         SpecError: any mistake in the model or its data, located in the model's text.
         NotADirectoryError: `data_dir` is not a folder.
     """
-    if data_dir is not None and not Path(data_dir).is_dir():
-        raise NotADirectoryError(f"data folder not found: {data_dir}")
+    try:
+        found = data_dir is None or Path(data_dir).is_dir()
+    except PATH_ERRORS as exc:  # a name too long, say: said without echoing it whole
+        raise NotADirectoryError(f"data folder '{shown_path(data_dir)}': "
+                                 f"{path_problem(exc)}") from None
+    if not found:
+        raise NotADirectoryError(f"data folder not found: {shown_path(data_dir)}")
     folder = Path(base_dir) if base_dir is not None else model_folder(model)
     sandbox = Sandbox.for_model(folder, Path(data_dir) if data_dir is not None else None)
     compilation = Compilation(model, params, sandbox, folder, data_dir, every, backend)

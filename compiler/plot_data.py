@@ -121,7 +121,7 @@ def worst_case_panel(result: Result, of: str | None = None, at: str | None = Non
     """`of` (an uncertain quantity, or a let indexed by one set) at the adversary's choice
     for `at` (the objective, or a robust constraint's name; default: the objective's, else
     the one constraint's that has it) and at its set's center (the nominal)."""
-    if not result.worst_case:
+    if not result.worst_case and not result.backend:
         raise PlotError(f"model '{result.model}' has no uncertain quantities: a worst-case "
                         "plot needs an `uncertain` declaration")
     if not result.optimal:

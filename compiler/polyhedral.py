@@ -13,7 +13,8 @@ saddle-point path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import cvxpy as cp
@@ -35,6 +36,7 @@ class Polyhedron:
     b: np.ndarray
     E: np.ndarray
     f: np.ndarray
+    _extremes: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def support(self, a: Any) -> tuple[Any, list[cp.Constraint]]:
         """Row by row, max over P of a_i'u, as the dual LP's objective (rows,)."""
@@ -52,6 +54,25 @@ class Polyhedron:
         problem = cp.Problem(cp.Minimize(0), rows)
         solve_problem(problem)
         return problem.status not in ("infeasible", "infeasible_inaccurate")
+
+    def extremes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each coordinate's least and greatest value over P (2n small LPs, once)."""
+        if self._extremes is None:
+            n = self.A.shape[1]
+            least = np.array([-self.support_value(-e) for e in np.eye(n)])
+            most = np.array([self.support_value(e) for e in np.eye(n)])
+            self._extremes = (least, most)
+        return self._extremes
+
+    def support_value(self, a: np.ndarray) -> float:
+        """max over P of a'u (inf if unbounded or not found: nothing is claimed)."""
+        u = cp.Variable(self.A.shape[1])
+        rows = [self.A @ u <= self.b] + ([self.E @ u == self.f] if len(self.f) else [])
+        problem = cp.Problem(cp.Maximize(a @ u), rows)
+        solve_problem(problem)
+        if not str(problem.status).startswith("optimal"):  # unbounded, or unknown
+            return math.inf
+        return float(problem.value)
 
     def argmax(self, a: np.ndarray) -> np.ndarray:
         """A maximizer of a'u over P (the worst case reported), by one small LP."""

@@ -47,6 +47,9 @@ class CertificateEntry:
     gap: Labelled
     certified: bool | pd.Series | pd.DataFrame
     method: str = ""  # "closed form" or "conic" (the adversary's problem solved)
+    # where the solve's own worst case lies above the measured one: LP-dual multipliers
+    # that are feasible but not minimal make it an upper bound (compiler/certificate.py)
+    bound: bool | pd.Series | pd.DataFrame = False
 
 
 @dataclass
@@ -130,7 +133,8 @@ class Result:
                 "certificate": {name: {"worst": _plain(e.worst), "limit": _plain(e.limit),
                                        "slack": _plain(e.slack), "own": _plain(e.own),
                                        "gap": _plain(e.gap),
-                                       "certified": _plain(e.certified), "method": e.method}
+                                       "certified": _plain(e.certified),
+                                       "bound": _plain(e.bound), "method": e.method}
                                 for name, e in self.certificate.items()}}
                if self.backend else {}),
             **({"diagnosis": self.diagnosis.to_dict()} if self.diagnosis is not None else {}),
@@ -308,10 +312,10 @@ def format_table(result: Result) -> str:
                   f"{'gap':>12}  certified"]
         for name, entry in result.certificate.items():
             rows = _certificate_rows(name, entry)
-            for label, worst, limit, slack, gap, flag in rows[:MAX_ROWS]:
+            for label, worst, limit, slack, gap, flag, bound in rows[:MAX_ROWS]:
+                verdict = "NO" if not flag else "yes (own value a bound)" if bound else "yes"
                 lines.append(f"{label:<24}{_number(worst):>14}{_number(limit):>14}"
-                             f"{_number(slack):>14}{_number(gap):>12}  "
-                             f"{'yes' if flag else 'NO'}")
+                             f"{_number(slack):>14}{_number(gap):>12}  {verdict}")
             if len(rows) > MAX_ROWS:
                 lines.append(f"  ... {len(rows) - MAX_ROWS} more rows (--format json shows "
                              "all)")
@@ -343,17 +347,19 @@ def _constraint_rows(name: str, report: ConstraintReport) -> list[tuple[str, Any
 
 
 def _certificate_rows(name: str, entry: CertificateEntry) -> list[tuple[Any, ...]]:
-    """One row per element: label, worst case, limit, slack, gap, certified."""
+    """One row per element: label, worst case, limit, slack, gap, certified, bound."""
     if isinstance(entry.worst, pd.Series):
         return [(f"{name}[{label}]", entry.worst[label], _at(entry.limit, label),
                  _at(entry.slack, label), _at(entry.gap, label),
-                 bool(_at(entry.certified, label))) for label in entry.worst.index]
+                 bool(_at(entry.certified, label)), bool(_at(entry.bound, label)))
+                for label in entry.worst.index]
     if isinstance(entry.worst, pd.DataFrame):
         return [(f"{name}[{r}, {c}]", entry.worst.loc[r, c], _at2(entry.limit, r, c),
                  _at2(entry.slack, r, c), _at2(entry.gap, r, c),
-                 bool(_at2(entry.certified, r, c)))
+                 bool(_at2(entry.certified, r, c)), bool(_at2(entry.bound, r, c)))
                 for r in entry.worst.index for c in entry.worst.columns]
-    return [(name, entry.worst, entry.limit, entry.slack, entry.gap, bool(entry.certified))]
+    return [(name, entry.worst, entry.limit, entry.slack, entry.gap, bool(entry.certified),
+             bool(entry.bound))]
 
 
 def _at(value: Any, label: Any) -> Any:

@@ -12,15 +12,20 @@ Two lowering paths, chosen automatically and stated in the result, or forced:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from compiler import ir
 from compiler.bindings import Bindings
-from compiler.counterpart import Extractor, NotAffine
+from compiler.counterpart import Extractor, Lin, NotAffine
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
+from compiler.instances import check_convex_lines
 from compiler.lower import make_variable
 from compiler.polyhedral import polyhedron
+from compiler.robust_errors import Context, refuse_intractable
+from compiler.robust_forms import blamed_term, coefficient_blocker, pieces
+from compiler.set_bounds import check_bounded
 from compiler.sets import UncertaintySet, build_set
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol, SymbolKind
@@ -113,18 +118,49 @@ def counterpart_blocker(model: ir.Model, extractor: Extractor, robust: dict[str,
                          "constraints (or adds lines to a standard set); only box, ball, "
                          "ellipsoid, budget, simplex and blocks of linear lines have closed "
                          "forms")
-    nodes = [model.objective.expr] + [t for c in model.constraints if c.name in robust
-                                      for t in c.condition.terms]  # type: ignore[union-attr]
-    for node in nodes:
-        try:
-            lin = extractor.extract(node)
-        except NotAffine as exc:
-            return exc
-        mixed = [t for t in extractor.entropy if t.u in lin.coef]
-        if mixed:  # u also enters outside the log-sum-exp: the terms' worst cases interact
-            return NotAffine(mixed[0].node, f"'{mixed[0].u.name}' enters this expression both "
-                             "inside a log-sum-exp and outside it")
+    context = Context(model, extractor.ev.shapes, extractor.ev.bindings, sets)
+    try:
+        for node, lin, sign in _forms(model, extractor, robust, context):
+            reason = coefficient_blocker(lin, sign, sets)
+            if reason is not None:
+                return NotAffine(blamed_term(extractor, node, sign, sets), reason)
+            mixed = [t for t in extractor.entropy if t.u in lin.coef]
+            if mixed:  # u also enters outside the log-sum-exp: the worst cases interact
+                return NotAffine(mixed[0].node, f"'{mixed[0].u.name}' enters this expression "
+                                 "both inside a log-sum-exp and outside it")
+    except NotAffine as exc:
+        return exc
     return None
+
+
+def _forms(model: ir.Model, extractor: Extractor, robust: dict[str, set[Symbol]],
+           context: Context) -> Iterator[tuple[ir.Expr, Lin, float]]:
+    """The affine forms the counterpart would dualize: the objective's (with the sign the
+    adversary maximizes it with) and each robust part's pieces (robust_forms.pieces), each
+    with the node to blame. Raises NotAffine, or E412 where no backend has a form."""
+    objective = model.objective
+    try:
+        lin = extractor.extract(objective.expr)
+    except NotAffine:
+        refuse_intractable(context, None, objective.name, objective.expr, None)
+        raise
+    yield objective.expr, lin, 1.0 if objective.sense is ir.Sense.MINIMIZE else -1.0
+    for con in model.constraints:
+        condition = con.condition
+        if con.name not in robust or not isinstance(condition, ir.Comparison):
+            continue
+        index = extractor.ev.shapes.constraints[con.name]
+        for k, op in enumerate(condition.ops):
+            lhs, rhs = condition.terms[k], condition.terms[k + 1]
+            high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
+            try:
+                split = pieces(extractor, high, low, index)
+            except NotAffine:
+                label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
+                refuse_intractable(context, con, label, high, low)
+                raise
+            for piece in split:
+                yield (high if extractor.uncertain_in(high) else low), piece.lin, 1.0
 
 
 def choose_backend(model: ir.Model, requested: str, blocker: NotAffine | None) -> str:
@@ -161,7 +197,10 @@ def compile_robust(model: ir.Model, shapes: Shapes, bindings: Bindings,
     evaluate = Evaluator(shapes, bindings, probe, lets={d.symbol: d for d in model.lets})
     extractor = Extractor(evaluate, model)
     robust = robust_constraints(model, extractor)
-    sets = polyhedral_sets(build_sets(model, evaluate), model, evaluate)
+    sets = build_sets(model, evaluate)
+    check_convex_lines(model, shapes, bindings, sets)
+    sets = polyhedral_sets(sets, model, evaluate)
+    check_bounded(model, shapes, bindings, sets)  # E410 with the direction (set_bounds.py)
     if not model.variables:  # nothing to choose: a worst-case analysis, no game
         from compiler.analysis import WorstCaseAnalysis
 

@@ -73,7 +73,8 @@ class RollingModel:
         self.model, self.shapes, self.bindings = model, shapes, bindings
         self.every, self.time_set, self.job = every, time_set, job
         labels = bindings.labels_of(time_set)
-        self.positions = windows(labels, every, span, time_set.name)
+        self.positions = windows(labels, every, span, time_set.name,
+                                 bindings.date_columns.get(time_set.root))
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._built: dict[int, _Window] = {}
         # Built now, so a mistake in the model is reported when it is compiled: the

@@ -111,6 +111,29 @@ class UncertaintySet:
             return np.full(self.shape, d["total"] / self.size)
         return None
 
+    def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each element's least and greatest value over the set (flattened), or None for a
+        set written with nonlinear lines. A coefficient of u that is convex in the
+        decisions needs u >= 0 (robust_forms.relaxed)."""
+        d = self.data
+        if self.kind == "box":
+            return _flat(d["lo"], self.shape), _flat(d["hi"], self.shape)
+        if self.kind == "simplex":
+            return np.zeros(self.size), np.full(self.size, float(d["total"]))
+        if self.kind == "polyhedron":
+            extremes: tuple[np.ndarray, np.ndarray] = d["polyhedron"].extremes()
+            return extremes
+        if self.kind not in ("ball", "ellipsoid", "budget"):
+            return None
+        center = _flat(d["center"], self.shape)
+        if self.kind == "ball":  # every p-norm ball reaches radius along a coordinate
+            reach = np.full(self.size, float(d["radius"]))
+        elif self.kind == "ellipsoid":
+            reach = d["radius"] * np.linalg.norm(d["L"], axis=1)
+        else:
+            reach = _flat(d["deviation"], self.shape) * min(1.0, float(d["gamma"]))
+        return center - reach, center + reach
+
     # ---- closed forms ----
 
     def support(self, a: Any) -> tuple[Any, list[cp.Constraint]]:

@@ -72,8 +72,9 @@ SIGNATURES: dict[str, Signature] = {
                         doc="log(sum(weights * exp(x))), summed over the sets of both"),
     "cvar": _sig(2, 2, doc="cvar(level, losses): mean of the worst (1 - level) of the losses"),
     # data
-    "csv": _sig(1, 1, "row", "columns", "index", context=Context.DATA, words=("row",),
-                doc='csv("file.csv", row = last|first|"label", columns = [...])'),
+    "csv": _sig(1, 1, "row", "columns", "dates", "index", context=Context.DATA,
+                words=("row",), doc='csv("file.csv", row = last|first|"label", columns = '
+                '[...]), or csv("file.csv", dates = "%d/%m/%Y").date for a time set'),
     "chi2_quantile": _sig(2, 2, doc="chi2_quantile(p, dof): the chi-square quantile"),
     "indicator": _sig(1, 1, doc="indicator(a == b): 1 where the comparison holds, else 0; "
                       "compares numbers (== <= >=) or labels (==)"),

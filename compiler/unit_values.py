@@ -7,6 +7,11 @@ param whose value is already converted) is in decimals and dollars and is not co
 again; one that mixes both is ambiguous (E309). Values from outside (`--param`, `params=`,
 pandas objects) are in the declared unit too, unless wrapped in `InBaseUnits` (the CLI
 wraps `--param coupon=25bp`).
+
+Money declared in a scaled unit (`$k`, `$M`, `$bn`) is *held* in that unit, so a model that
+counts money in $M reports in $M: `param capital in $M = 250` is 250, and `$250M` (written
+in the file, on the command line, or `InBaseUnits(250e6)`) becomes 250 too. Rates are held
+in decimals (`held_scale` is 1 for every other unit).
 """
 
 from __future__ import annotations
@@ -32,18 +37,38 @@ class InBaseUnits:
 
     value: Any
     mixed: bool = False
+    # the units the value was written with (`--param c=$5` -> ("$",)): their dimension is
+    # checked against the param's declared unit like a file value's (compiler/units.py)
+    units: tuple[str, ...] = field(default=(), compare=False)
+
+
+SCALED_MONEY = ("$k", "$M", "$bn")
+
+
+def held_scale(unit: str | None) -> float:
+    """The scale a declared param's values are held in: 1e6 for `in $M` (the model counts
+    money in $M), 1 for every other unit (decimals, dollars, plain multipliers)."""
+    return UNIT_SCALE[unit] if unit in SCALED_MONEY else 1.0
+
+
+def file_scale(unit: str | None) -> float:
+    """The factor from a number written without a unit to the held value (bp: 1e-4)."""
+    if unit is None or unit not in UNIT_SCALE:
+        return 1.0
+    return UNIT_SCALE[unit] / held_scale(unit)
 
 
 def outside_value(given: Any, unit: str | None, symbol: Symbol | None = None
                   ) -> tuple[Any, float]:
-    """A value given from outside and the factor to apply: values are in the declared unit."""
+    """A value given from outside and the factor to apply: values are in the declared unit,
+    values in `InBaseUnits` are in decimals and dollars (and become $M for `in $M`)."""
     if isinstance(given, InBaseUnits):
         if given.mixed and unit is not None and symbol is not None:
             raise error("E309", f"the value given for {symbol.describe()}, which is declared "
                         f"in {unit}, has entries with and without a unit", symbol.span,
                         f"give every entry a unit, or none: then they are in {unit}")
-        return given.value, 1.0
-    return given, UNIT_SCALE.get(unit, 1.0) if unit is not None else 1.0
+        return given.value, 1.0 / held_scale(unit)
+    return given, file_scale(unit)
 
 
 def text_of(node: ir.Expr) -> str:
@@ -107,11 +132,11 @@ class Conversions:
                 self.carrying.add(symbol)
             return carries
         known_unit(symbol, unit)
-        self.carrying.add(symbol)  # once bound, its value is in decimals and dollars
+        self.carrying.add(symbol)  # once bound, its value is held in its unit's base
         if not carries:
-            self.scales[symbol] = UNIT_SCALE[unit]
+            self.scales[symbol] = file_scale(unit)
         elif value is not None:
-            self.check_mixed(symbol, unit, value)
+            self.check_mixed(symbol, unit, value)  # units.py sets the scale from the value
         return carries
 
     def check_mixed(self, symbol: Symbol, unit: str, value: ir.Expr) -> None:

@@ -8,7 +8,7 @@ never rejected. A `%` literal is a share or a rate (`abs(w) <= 5%`, `margin = 8%
 
 * `+ - max(a, b) min(a, b)`, the sides of a comparison, the entries of a list, a variable
   and its bounds, a declared param and a value with its own unit: one dimension (E307).
-* `* / @` combine by `_TIMES` / `_OVER` (money * rate = money, money / money = a share
+* `* / @` combine by `TIMES` / `OVER` (money * rate = money, money / money = a share
   or a rate, rate / rate = dimensionless: `x / 1bp` counts basis points); a product the
   tables do not cover (rate * rate) is unknown, as is anything times an unknown.
 
@@ -16,72 +16,55 @@ The pass also decides how a param with a declared unit is converted (`Units.scal
 applied by `bind`): a value written without any unit is in the declared unit; a value
 that mentions one (a literal such as `25bp`, a param with a unit) is already in decimals
 and dollars and is not converted again. A value that mixes both is ambiguous (E309).
+Money declared in $k, $M or $bn is held in that unit (compiler/dimensions.py), so `in $M =
+$250M` is 250. A value given from outside (`--param`, `params=`) is checked like the file's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from compiler import ir
+from compiler.dimensions import (
+    ANY_MONEY,
+    MONEY,
+    MONEY_KIND,
+    OVER,
+    PURE,
+    RATE,
+    SHARE_OR_RATE,
+    TIMES,
+    Dim,
+    combine,
+    describe,
+    families,
+    family,
+    mismatch_help,
+    money_scale,
+    unit_dim,
+)
 from compiler.symbols import Symbol, SymbolKind
-from compiler.unit_values import Conversions, known_unit, text_of
+from compiler.unit_values import (
+    Conversions,
+    InBaseUnits,
+    held_scale,
+    known_unit,
+    text_of,
+    walk,
+)
 from dsl.errors import Diagnostics, error
 from dsl.source import Span
 
-Dim = frozenset[str] | None  # the dimensions a value may have; None: unknown (any)
+__all__ = ["ANY_MONEY", "MONEY", "PURE", "RATE", "SHARE_OR_RATE", "Dim", "Units", "check_units",
+           "unit_dim"]  # the dimensions live in compiler/dimensions.py
 
-RATE = frozenset({"rate"})
-MONEY = frozenset({"money"})
-PURE = frozenset({"dimensionless"})
-SHARE_OR_RATE = RATE | PURE  # a `%` literal
-
-_DECLARED: dict[str, Dim] = {"bp": RATE, "%": RATE, "k": None, "M": None, "bn": None,
-                             "$": MONEY, "$k": MONEY, "$M": MONEY, "$bn": MONEY}
-_P, _R, _M = "dimensionless", "rate", "money"
-_TIMES = {(_P, _P): _P, (_P, _R): _R, (_R, _P): _R, (_P, _M): _M, (_M, _P): _M,
-          (_R, _M): _M, (_M, _R): _M}
-# money / money is a share, or a return (money * rate is money, so a rate may be inside)
-_OVER = {(_P, _P): _P, (_R, _P): _R, (_M, _P): _M, (_R, _R): _P, (_M, _R): _M,
-         (_M, _M): "share or rate"}
 _KEEP = {"sum", "mean", "max", "min", "first", "last", "diff", "abs", "pos", "neg", "norm1",
          "norm2", "norm_inf", "trace", "cvar", "diag"}  # the result has the argument's dimension
 _PURE_IF_PURE = {"sqrt", "exp", "log", "inv_pos", "log_sum_exp"}
 _PURE_RESULT = {"count", "indicator", "interp_map", "chi2_quantile"}
-
-
-def unit_dim(unit: str | None, literal: bool = False) -> Dim:
-    """The dimension of a unit: of a literal (`5%`) or of a declaration (`in %`)."""
-    if unit is None:
-        return None
-    if literal and unit == "%":
-        return SHARE_OR_RATE
-    return _DECLARED.get(unit)
-
-
-def combine(table: dict[tuple[str, str], str], left: Dim, right: Dim) -> Dim:
-    """The dimension of `left * right` or `left / right` (by `table`); None if unknown."""
-    if left is None or right is None:
-        return None
-    out: set[str] = set()
-    for a in left:
-        for b in right:
-            found = table.get((a, b))
-            if found is None:
-                return None
-            out |= {_R, _P} if found == "share or rate" else {found}
-    return frozenset(out)
-
-
-def describe(dim: Dim) -> str:
-    if dim is None:
-        return "of unknown dimension"
-    if dim == SHARE_OR_RATE:
-        return "a percentage (a share or a rate)"
-    return {_R: "a rate (bp, %)", _M: "money ($)",
-            _P: "dimensionless (a weight or a count)"}[next(iter(dim))]
 
 
 @dataclass
@@ -94,20 +77,10 @@ class Units:
     scales: dict[Symbol, float] = field(default_factory=dict)
 
 
-def _help(a: frozenset[str], b: frozenset[str]) -> str:
-    if _M in a | b:
-        other = "a rate" if _R in (a | b) - {_M} and _P not in a | b else "a weight"
-        example = "notional * yield" if other == "a rate" else "book * abs(w) <= limit"
-        return (f"money adds to and compares with money only; {other} times a notional is "
-                f"money (`{example}`)")
-    return ("a rate (bp, %) is a decimal and adds to rates only; a weight times a rate is a "
-            "rate (`w * yield`), and `x / 1bp` counts basis points. A share in % is a "
-            "literal (`cap = 5%`): a param declared `in %` is a rate")
-
-
 class _UnitChecker:
-    def __init__(self, model: ir.Model):
+    def __init__(self, model: ir.Model, overrides: Mapping[str, Any]):
         self.model = model
+        self.overrides = overrides
         self.conversions = Conversions()
         self.units = Units(scales=self.conversions.scales)
 
@@ -132,13 +105,15 @@ class _UnitChecker:
             if not meet:
                 raise error("E307", f"units do not match: '{text_of(witness)}' is "
                             f"{describe(common)}, '{text_of(node)}' is {describe(found)}",
-                            span or node.span, _help(common, found))
+                            span or node.span, mismatch_help(common, found))
             common = meet
         return common
 
     # ---- expressions ----
 
     def dim_Const(self, node: ir.Const) -> Dim:
+        if node.unit is not None and node.unit.startswith("$") and node.value == 0:
+            return ANY_MONEY  # $0 is no amount in any scale
         return unit_dim(node.unit, literal=True)
 
     def dim_Str(self, node: ir.Str) -> Dim:
@@ -177,13 +152,16 @@ class _UnitChecker:
             return self.same((node.left, node.right), node.span)
         left, right = self.dim(node.left), self.dim(node.right)
         if op in (ir.BinOperator.MUL, ir.BinOperator.MATMUL):
-            return combine(_TIMES, left, right)
+            return combine(TIMES, left, right)
         if op is ir.BinOperator.DIV:
-            return combine(_OVER, left, right)
+            if left and right and {family(k) for k in left | right} == {MONEY_KIND} \
+                    and not left & right:  # $M over $: a ratio off by a million
+                self.same((node.left, node.right), node.span)
+            return combine(OVER, left, right)
         power = ir.literal(node.right)
         if left == PURE or power == 1:
             return left
-        return combine(_TIMES, left, left) if power == 2 else None
+        return combine(TIMES, left, left) if power == 2 else None
 
     def dim_Call(self, node: ir.Call) -> Dim:
         func = node.func
@@ -198,11 +176,11 @@ class _UnitChecker:
         if func in _KEEP:
             return args[-1]  # cvar(level, losses): the losses'
         if func in ("square", "sum_squares"):
-            return combine(_TIMES, args[0], args[0])
+            return combine(TIMES, args[0], args[0])
         if func == "outer":
-            return combine(_TIMES, args[0], args[1])
+            return combine(TIMES, args[0], args[1])
         if func == "quad_form":  # x' P x
-            return combine(_TIMES, combine(_TIMES, args[0], args[0]), args[1])
+            return combine(TIMES, combine(TIMES, args[0], args[0]), args[1])
         if func in _PURE_IF_PURE:
             return PURE if args[0] == PURE else None
         if func in _PURE_RESULT:
@@ -230,13 +208,65 @@ class _UnitChecker:
         found = self.dim(value) if value is not None else None
         carries = self.conversions.decide(definition)
         declared = unit_dim(unit)
+        if symbol.name in self.overrides:  # the value used is the one given from outside
+            self.units.symbols[symbol] = self.outside(symbol, unit, declared)
+            return
         if carries and value is not None and declared is not None and found is not None \
-                and not declared & found:
+                and not families(declared) & families(found):
             raise error("E307", f"units do not match: {symbol.describe()} is declared in "
                         f"{unit}, {describe(declared)}, but its value is {describe(found)}",
                         value.span, f"a value with its own unit keeps it: write the value in "
                         f"{unit} or change the declared unit")
+        if carries and value is not None and unit is not None:  # `in $M = $250M`: 250
+            factor = self.money_scale(symbol, value, found) / held_scale(unit)
+            if factor != 1.0:
+                self.units.scales[symbol] = factor
         self.units.symbols[symbol] = declared if declared is not None else found
+
+    def outside(self, symbol: Symbol, unit: str | None, declared: Dim) -> Dim:
+        """The dimension of a value given from outside, checked like a file value's (E307
+        at the declaration: the value has no place in the file to point at)."""
+        given = self.overrides[symbol.name]
+        units = given.units if isinstance(given, InBaseUnits) else ()
+        found: Dim = None
+        for written in units:  # `--param v=[25bp, $5]`: entries of one dimension
+            dim = unit_dim(written, literal=True)
+            if found is not None and dim is not None and not families(found) & families(dim):
+                raise error("E307", f"units do not match: the value given for "
+                            f"{symbol.describe()} has entries in {units[0]} and in {written}",
+                            symbol.span, "give every entry a unit of one dimension")
+            found = dim if found is None else found
+        if declared is not None and found is not None \
+                and not families(declared) & families(found):
+            raise error("E307", f"units do not match: the value given for "
+                        f"{symbol.describe()} is {describe(found)}, but it is declared in "
+                        f"{unit}, {describe(declared)}", symbol.span,
+                        f"give it in {unit} (a number alone is read in {unit}), or change "
+                        "the declared unit")
+        return declared if declared is not None else found
+
+    def money_scale(self, symbol: Symbol, value: ir.Expr, found: Dim) -> float:
+        """Dollars per unit of a value that carries its unit: 1 in dollars (`$250M`), 1e6
+        for money held in $M (a param declared `in $M`); E309 if it mixes the two."""
+        kinds = {k for k in found or () if family(k) == MONEY_KIND}
+        if len(kinds) == 1 and found is not None and len(found) == 1:
+            return money_scale(next(iter(kinds)))
+        scales = set()
+        for node in walk(value):
+            if isinstance(node, ir.Const) and node.unit is not None \
+                    and node.unit.startswith("$") and node.value != 0:
+                scales.add(1.0)
+            elif isinstance(node, ir.Ref):
+                dim = self.units.symbols.get(node.symbol)
+                kind = next(iter(dim)) if dim is not None and len(dim) == 1 else ""
+                if family(kind) == MONEY_KIND:
+                    scales.add(money_scale(kind))
+        if len(scales) > 1:
+            raise error("E309", f"the value of {symbol.describe()} mixes money in dollars "
+                        "with money held in a scaled unit", value.span,
+                        "write every amount in one unit: numbers of the declared unit, or "
+                        "params declared in it")
+        return scales.pop() if scales else 1.0
 
     def variable(self, definition: ir.VariableDef) -> None:
         unit = definition.unit
@@ -252,7 +282,7 @@ class _UnitChecker:
                 if dim is not None and found is not None and not dim & found:
                     raise error("E307", f"units do not match: {definition.symbol.describe()} "
                                 f"is {describe(dim)}, its bound '{text_of(bound)}' is "
-                                f"{describe(found)}", bound.span, _help(dim, found))
+                                f"{describe(found)}", bound.span, mismatch_help(dim, found))
 
     def let(self, definition: ir.LetDef) -> None:
         self.units.symbols[definition.symbol] = self.dim(definition.value)
@@ -283,11 +313,13 @@ class _UnitChecker:
         return self.units
 
 
-def check_units(model: ir.Model) -> Units:
+def check_units(model: ir.Model, overrides: Mapping[str, Any] | None = None) -> Units:
     """Infer and check the dimension of every expression; decide each param's conversion.
 
     Args:
         model: the resolved model (its index sets already checked).
+        overrides: values given from outside (`--param`, `params=`): a param given one
+            takes that value's dimension, checked against its declared unit like the file's.
 
     Returns:
         `Units`: dimensions, and the factor converting each declared param's file value.
@@ -296,4 +328,4 @@ def check_units(model: ir.Model) -> Units:
         SpecError: E307 (units do not match), E308 (unknown unit), E309 (a declared
             param's value mixes numbers with and without a unit), every one at once.
     """
-    return _UnitChecker(model).run()
+    return _UnitChecker(model, overrides or {}).run()

@@ -7,6 +7,8 @@ Lets that mention an uncertain quantity are evaluated at the objective's worst c
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,7 +57,17 @@ def _put(robust: RobustModel, out: dict[str, Any], name: str, u: Symbol,
         entry[u.name] = (pd.Series(flat, index=labels) if labels is not None
                          else float(flat[0]) if flat.size == 1 else flat.tolist())
     else:
-        entry[u.name] = pd.DataFrame(values, columns=labels)
+        entry[u.name] = pd.DataFrame(values, index=_elements(robust, name, values.shape[0]),
+                                     columns=labels)
+
+
+def _elements(robust: RobustModel, name: str, count: int) -> list[str] | None:
+    """The labels of a constraint's elements, in order ("a" or "a, 1"; None if unknown)."""
+    index = robust.shapes.constraints.get(name.split(" (part ")[0])
+    if not index or math.prod(robust.bindings.size(s) for s in index) != count:
+        return None
+    return [", ".join(str(x) for x in labels) for labels in
+            itertools.product(*[robust.bindings.labels_of(s) for s in index])]
 
 
 def lets_at_worst_case(robust: RobustModel, result: Result) -> None:

@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "E506": "param has no value",
     "E507": "override for an unknown param",
     "E508": "bad data value",
+    "E509": "larger than Saddle's size limit",
     "E900": "the backend rejected an expression",
     "E901": "not compiled yet",
 }

@@ -7,6 +7,7 @@ The only place Lark exceptions are caught. The parser is built once (`lru_cache`
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from lark import (
@@ -21,15 +22,15 @@ from lark import (
 from lark.exceptions import VisitError
 
 from dsl import ast
+from dsl.depth import MAX_NESTING, check_let_depth, deep_stack, too_deep
 from dsl.errors import Diagnostic, SpecError, error
 from dsl.layout import IndentationMismatch, Layout
-from dsl.source import Source, Span
+from dsl.source import Source, Span, read_source
 from dsl.syntax_errors import EXAMPLES, TOKEN_NAMES
 from dsl.transformer import ToAst
 
-# Levels of syntax tree a declaration may nest. Every pass over the AST recurses (so do
-# dataclass `==` and `repr`); this keeps them all well inside Python's recursion limit.
-MAX_NESTING = 200
+# MAX_NESTING: levels of syntax tree a declaration may nest (dsl/depth.py). Every pass over
+# the AST recurses (so do dataclass `==` and `repr`); `deep_stack` gives them the room.
 
 
 LAYOUT_TOKENS = {"_NL", "_INDENT", "_DEDENT"}
@@ -77,10 +78,8 @@ def parse(text: str, name: str = "<string>") -> ast.Model:
 
 
 def parse_file(path: str | Path) -> ast.Model:
-    """Parse a `.saddle` file (read as UTF-8)."""
-    path = Path(path)
-    # utf-8-sig: editors on Windows save a byte-order mark, which is not part of the model.
-    return parse(path.read_text(encoding="utf-8-sig"), str(path))
+    """Parse a `.saddle` file (read as UTF-8). Raises OSError if it cannot be read."""
+    return parse(read_source(path), os.fspath(path))
 
 
 def parse_expression(text: str, name: str = "<value>") -> ast.Expr:
@@ -92,6 +91,7 @@ def parse_expression(text: str, name: str = "<value>") -> ast.Expr:
     return expr
 
 
+@deep_stack
 def _parse(source: Source, start: str) -> ast.Model | ast.Expr:
     # The layout post-lexer needs a final newline to close the last line of a model; an
     # expression has no line structure, and its grammar accepts no newline token at the end.
@@ -103,16 +103,19 @@ def _parse(source: Source, start: str) -> ast.Model | ast.Expr:
         tree = parser.parse(text)
         depth, where = _deepest(source, tree)
         if depth > MAX_NESTING:
-            raise _too_deep(where)
-        return ToAst(source).transform(tree)
+            raise too_deep(where)
+        built = ToAst(source).transform(tree)
+        if isinstance(built, ast.Model):
+            check_let_depth(built)
+        return built
     except VisitError as exc:
         if isinstance(exc.orig_exc, SpecError):
             raise exc.orig_exc from None
         if isinstance(exc.orig_exc, RecursionError):
-            raise _too_deep(_deepest(source, tree)[1]) from None
+            raise too_deep(_deepest(source, tree)[1]) from None
         raise
     except RecursionError:  # the transformer recurses once per level of nesting
-        raise _too_deep(_deepest(source, tree)[1]) from None
+        raise too_deep(_deepest(source, tree)[1]) from None
     except IndentationMismatch as exc:
         raise error(
             "E103",
@@ -140,12 +143,6 @@ def _deepest(source: Source, tree: Tree[Token] | None) -> tuple[int, Span]:
         if depth > deepest and not root.meta.empty:
             deepest, where = depth, source.span(root.meta.start_pos, root.meta.end_pos)
     return deepest, where
-
-
-def _too_deep(where: Span) -> SpecError:
-    return error("E100", "this expression is nested too deeply", where,
-                 f"split it into named parts with `let` (at most {MAX_NESTING} levels), or "
-                 "write a long sum as `sum(...)` over a set")
 
 
 def _syntax_diagnostic(source: Source, text: str, parser: Lark,

@@ -31,6 +31,7 @@ from typing import Any
 
 from dsl import ast
 from dsl.comments import Comments
+from dsl.depth import deep_stack
 
 INDENT = "    "
 
@@ -49,6 +50,7 @@ _LEVEL = {
 Printed = tuple[str, int]  # text and the precedence level of its outermost construct
 
 
+@deep_stack  # the printer recurses per level (dsl/depth.py)
 def format_model(model: ast.Model) -> str:
     """The canonical text of `model`, ending in a newline (empty for an empty model)."""
     notes = Comments(model.span.source if model.span.source.text else None)

@@ -7,7 +7,9 @@ Offsets are 0-based and end-exclusive; lines and columns are 1-based, as Lark re
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -76,6 +78,55 @@ class Span:
 
     def __str__(self) -> str:
         return f"{self.source.name}:{self.line}:{self.column}"
+
+
+def shown_path(path: str | os.PathLike[str], limit: int = 80) -> str:
+    """A path as a message can show it: control characters escaped, a long one shortened."""
+    text = os.fspath(path)
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 4:]}"
+
+
+def path_problem(exc: BaseException) -> str:
+    """Why a path cannot be used, in words: an OSError's reason, or what `pathlib` refused."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, ValueError) and "null" in str(exc):
+        return "the path contains a NUL character (\\0)"
+    if isinstance(exc, RuntimeError):  # Path.resolve() on a symlink loop (Python 3.11)
+        return "Too many levels of symbolic links"
+    reason = getattr(exc, "strerror", None)
+    return str(reason) if reason else str(exc)
+
+
+MAX_SOURCE_BYTES = 16 * 2**20  # a model file is text written by a person
+
+# What reading or resolving a path a user typed may raise besides OSError: a NUL character
+# (ValueError) and, in Path.resolve(), a symlink loop (RuntimeError).
+PATH_ERRORS = (OSError, ValueError, RuntimeError)
+
+
+def read_source(path: str | os.PathLike[str], what: str = "model file") -> str:
+    """The text of a file (UTF-8; a byte-order mark dropped). Raises OSError with a message
+    that names the file, for every way a path can fail (missing, a folder, a symlink loop,
+    a NUL character, a name too long, not UTF-8)."""
+    try:
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_SOURCE_BYTES + 1)  # bounded: /dev/zero is a path too
+        if len(data) > MAX_SOURCE_BYTES:
+            raise OSError(f"cannot read {what} '{shown_path(path)}': it is larger than "
+                          f"{MAX_SOURCE_BYTES // 2**20} MiB, more than a model can be")
+        # utf-8-sig: editors on Windows save a byte-order mark, which is not part of the
+        # model; line ends read as text mode reads them (universal newlines)
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except OSError as exc:
+        if exc.errno is None:  # ours, above
+            raise
+        raise OSError(f"cannot read {what} '{shown_path(path)}': {path_problem(exc)}"
+                      ) from None
+    except (ValueError, RuntimeError) as exc:  # NUL in the path, or not UTF-8
+        raise OSError(f"cannot read {what} '{shown_path(path)}': {path_problem(exc)}"
+                      ) from None
 
 
 def synthetic_span(description: str = "<generated>") -> Span:

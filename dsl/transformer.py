@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -18,6 +19,13 @@ _MONEY = re.compile(r"\$(?P<num>\d+(\.\d+)?([eE][+-]?\d+)?)(?P<unit>k|M|bn)?$")
 def number_value(text: str) -> int | float:
     """`7` -> 7, `0.5` -> 0.5: integers stay integers so counts and seeds read naturally."""
     return int(text) if text.isdigit() else float(text)
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int with more than 308 digits
+        return False
 
 
 def _unescape(quoted: str) -> str:
@@ -45,11 +53,17 @@ class ToAst(Transformer[Token, ast.Model]):
 
     def _value(self, token: Token, digits: str) -> int | float:
         try:
-            return number_value(digits)
+            value = number_value(digits)
         except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
             raise error("E100", f"a number with {len(digits)} digits is too long",
                         self._tok(token), "write a long number with an exponent, as in 1e30"
                         ) from None
+        if not _finite(value):  # float("1e309") is inf: no literal means infinity
+            shown = digits if len(digits) <= 24 else digits[:20] + "..."
+            raise error("E100", f"the number '{shown}' is too large for a float",
+                        self._tok(token), "the largest number is about 1.8e308; leave out "
+                        "a bound that is meant to be absent")
+        return value
 
     # ---- declarations ----
 
@@ -140,10 +154,10 @@ class ToAst(Transformer[Token, ast.Model]):
         for dim in dims:
             if dim.type == "NUMBER":
                 value = self._value(dim, str(dim))
-                if not isinstance(value, int) or value < 1:
+                if not float(value).is_integer() or value < 1:
                     raise error("E100", f"'{dim}' is not a positive whole number",
                                 self._tok(dim), "write a count of draws such as `[1000, tenor]`")
-                out.append(value)
+                out.append(int(value))  # `1e4` draws are 10000 (the size is checked in bind)
             else:
                 out.append(str(dim))
         return tuple(out)

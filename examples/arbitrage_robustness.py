@@ -23,7 +23,7 @@ def main() -> pd.DataFrame:
     table = pd.DataFrame({"nominal": nominal.values["x"], "robust": robust.values["x"]})
     print((table.round(3) + 0.0).to_string())  # + 0.0: no "-0.000"
     print(f"\nnominal utility {nominal.objective:.5f}; robust (worst-case) utility "
-          f"{robust.objective:.5f} via the {robust.worst_case['backend']} backend")
+          f"{robust.objective:.5f} via the {robust.backend} backend")
     worst = robust.worst_case["objective"]
     print("the adversary's expected returns:")
     print(pd.concat(worst, axis=1).round(4).to_string())

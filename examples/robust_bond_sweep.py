@@ -36,7 +36,7 @@ def main(data_dir: Path | None = None, lambdas=(1.0, 2.0, 5.0, 10.5, 20.0)) -> p
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "lambda"
     print(table.to_string(float_format=lambda v: f"{v:.5f}"))
-    print(f"\nbackend: {result.worst_case['backend']} (the adversary's yield curve and "
+    print(f"\nbackend: {result.backend} (the adversary's yield curve and "
           "spreads are in result.worst_case['objective']['x'])")
     return table
 

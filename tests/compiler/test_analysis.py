@@ -17,7 +17,7 @@ def test_worst_objective_and_each_limit_element_by_closed_form():
     result = compile_text(BALL + "maximize value: w @ u\nsubject to\n"
                           "    floor: u >= -0.3\n    cap: w @ u <= 1.5\n").solve()
     w, c, r = np.array([1, -2, 2.0]), np.array([0.1, 0.2, 0.3]), 0.5
-    assert result.status == "optimal" and result.worst_case["backend"] == "analysis"
+    assert result.status == "optimal" and result.backend == "analysis"
     assert result.objective == pytest.approx(w @ c - r * np.linalg.norm(w), abs=1e-7)
     worst_u = result.worst_case["objective"]["u"].to_numpy()
     assert worst_u == pytest.approx(c - r * w / np.linalg.norm(w), abs=1e-6)

@@ -109,7 +109,7 @@ def test_robust_equals_the_closed_form_socp(backend):
     model = load(MODELS / "arbitrage_robust.saddle")
     result = compile_model(model, backend=backend).solve()
     assert result.status == "optimal"
-    assert result.worst_case["backend"] == backend
+    assert result.backend == backend
     assert result.objective == pytest.approx(oracle["objective"], rel=1e-6)
     data = strategy_data()
     x = _values(result, "x", data["labels"])

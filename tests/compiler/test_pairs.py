@@ -56,7 +56,7 @@ def test_robust_equals_the_hand_written_counterpart(rho):
     oracle = robust(PRICES, rho)
     result = solve(rho=rho)
     assert result.status == "optimal" and oracle["status"] == "optimal"
-    assert result.worst_case["backend"] == "counterpart"
+    assert result.backend == "counterpart"
     assert result.values["beta"] == pytest.approx(oracle["beta"], abs=BETA_ABS)
     assert result.values["alpha"] == pytest.approx(oracle["alpha"], abs=ALPHA_ABS)
     assert result.objective == pytest.approx(oracle["objective"], rel=1e-8)

@@ -535,7 +535,7 @@ def test_block_set_matches_closed_form(backend: str) -> None:
     model, result = solve(text, backend)
     expected_backend = "counterpart" if backend == "auto" else "dsp"
     assert model.backend == expected_backend
-    assert result.worst_case["backend"] == expected_backend
+    assert result.backend == expected_backend
     w = cp.Variable(3)
     c = np.array([1.0, -2.0, 1.5])
     expected = reference(cp.Maximize(c @ w + cp.minimum(0, cp.min(w)) - cp.sum_squares(w)),
@@ -836,7 +836,7 @@ def test_worst_case_covariance_is_an_uncertain_psd_matrix():
                         [cp.sum(w) == 1])
     oracle.solve(solver="CLARABEL")
     result = compile_model(loads(text)).solve()
-    assert result.status == "optimal" and result.worst_case["backend"] == "dsp"
+    assert result.status == "optimal" and result.backend == "dsp"
     assert result.objective == pytest.approx(oracle.value, rel=1e-5)
     np.testing.assert_allclose(result.values["w"].to_numpy(), w.value, atol=1e-3)
 
@@ -894,7 +894,7 @@ def _hand_polyhedral(mu: np.ndarray, cap: float, budget_loss: float, delta: floa
 
 def test_linear_block_is_a_polyhedron_dualized_by_lp():
     result = compile_text(POLY).solve()
-    assert result.worst_case["backend"] == "counterpart"
+    assert result.backend == "counterpart"
     hand = _hand_polyhedral(np.array([0.05, 0.07, 0.06]), 0.6, 0.03, 0.02)
     assert result.objective == pytest.approx(hand, abs=1e-9)
     worst = result.worst_case["objective"]["m"].to_numpy()

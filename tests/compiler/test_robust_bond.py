@@ -42,13 +42,13 @@ def _solve(shared, name: str, **params):
 def test_objective_form_reproduces_the_paper(paper, lam, shared):
     result = _solve(shared, "robust_bond", **{"lambda": lam})
     assert result.status == "optimal"
-    assert result.worst_case["backend"] == "counterpart"  # the relative-entropy dual
+    assert result.backend == "counterpart"  # the relative-entropy dual
     holdings = result.values["h"].to_numpy()
     phi = turnover(paper, np.maximum(holdings, 0))
     assert phi == pytest.approx(PAPER_PHI[lam], abs=1e-4)
     oracle = robust_objective_form(paper, lam)
     assert result.objective == pytest.approx(oracle["value"], rel=1e-5)
-    assert result.worst_case["gap"] < 1e-5
+    assert result.gap < 1e-5
 
 
 def test_objective_form_reports_the_worst_curve(paper, shared):
@@ -69,7 +69,9 @@ def test_floor_form_reproduces_the_paper(paper, shared):
     assert result.objective == pytest.approx(PAPER_CONSTRAINT_PHI, abs=5e-3)
     oracle = constraint_form(paper, spreads="zero")
     assert result.objective == pytest.approx(oracle["phi"], rel=1e-5)
-    assert result.constraints["value_floor"].value == pytest.approx(0, abs=1e-5)  # binds
+    # the row reports the worst-case log value, which binds at log(floor) (floor = 90)
+    assert result.constraints["value_floor"].value == pytest.approx(np.log(90), abs=1e-5)
+    assert result.constraints["value_floor"].slack == pytest.approx(0, abs=1e-5)
 
 
 def test_floor_form_with_spreads_matches_the_oracle(paper, shared):
@@ -130,7 +132,7 @@ def test_a_failed_counterpart_solve_falls_back_to_the_saddle_point_form(paper, m
 
     monkeypatch.setattr(RobustModel, "_solve_compiled", failing)
     result = _solve(shared, "robust_bond")
-    assert result.status == "optimal" and result.worst_case["backend"] == "dsp"
+    assert result.status == "optimal" and result.backend == "dsp"
     assert any("saddle-point form solved" in note for note in result.notes)
     assert result.objective == pytest.approx(robust_objective_form(paper, 10.5)["value"],
                                              rel=1e-5)
@@ -143,7 +145,7 @@ def test_both_backends_agree_on_the_objective_form(paper, lam, shared):
                                  backend="dsp").solve()
     dual = compile_model(model, params={"lambda": lam}, data_dir=shared,
                          backend="counterpart").solve()
-    assert saddle_point.worst_case["backend"] == "dsp"
+    assert saddle_point.backend == "dsp"
     assert dual.objective == pytest.approx(saddle_point.objective, rel=1e-6)
     x_dual = dual.worst_case["objective"]["x"].to_numpy()
     x_dsp = saddle_point.worst_case["objective"]["x"].to_numpy()

@@ -16,6 +16,7 @@ from saddle_testing import HEADER, compile_text, first_error
 
 from compiler import InBaseUnits, compile_model, load, loads, sweep
 from compiler.cli import main, parse_params
+from compiler.dimensions import money_in
 from compiler.resolve import resolve
 from compiler.shapes import check_shapes
 from compiler.units import MONEY, PURE, RATE, SHARE_OR_RATE, check_units
@@ -60,8 +61,9 @@ def test_csv_columns_percent_money_and_multipliers(tmp_path):
         + SOLVE.replace("c * x", "sum(r) * x"))
     compiled = compile_model(load(tmp_path / "m.saddle"))
     np.testing.assert_allclose(values(compiled, "r"), [0.0425, 0.035], rtol=1e-15)
-    np.testing.assert_allclose(values(compiled, "n"), [3e6, 7e6], rtol=1e-15)
-    assert float(values(compiled, "k")) == 50e3 and float(values(compiled, "bn")) == 1.5e9
+    # money declared in $M (or $bn) is held in that unit: the model counts money in $M
+    np.testing.assert_allclose(values(compiled, "n"), [3, 7], rtol=1e-15)
+    assert float(values(compiled, "k")) == 50e3 and float(values(compiled, "bn")) == 1.5
 
 
 def test_python_overrides_are_in_the_declared_unit():
@@ -73,7 +75,7 @@ def test_python_overrides_are_in_the_declared_unit():
                             (InBaseUnits(series), [30.0, 10.0])):
         compiled = compile_text(body, params={"c": given, "t": 2.5})
         np.testing.assert_allclose(values(compiled, "c"), expected, rtol=1e-15)
-        assert float(values(compiled, "t")) == 2.5e6
+        assert float(values(compiled, "t")) == 2.5  # held in $M, the declared unit
 
 
 def test_a_dataframe_override_is_in_the_declared_unit():
@@ -188,9 +190,9 @@ def test_labels_cannot_have_a_unit(tmp_path):
 def test_dimensions_of_declarations_and_literals():
     found = dims('set s = ["a"]\nparam y[s] in % = [4]\nparam c in bp = 5\nparam m in $M = 1\n'
                  "param cap = 5%\nparam cash = $3k\nparam n = 7\nparam big in M = 2\n"
-                 "variable w[s]\nvariable q[s] in $\nlet carry = q * y\nlet share = q / m\n"
+                 "variable w[s]\nvariable q[s] in $\nlet carry = q * y\nlet share = q / cash\n"
                  "let count = c / 1bp\nmaximize o: sum(w * y)\n")
-    assert found["y"] == RATE and found["c"] == RATE and found["m"] == MONEY
+    assert found["y"] == RATE and found["c"] == RATE and found["m"] == money_in("$M")
     assert found["cap"] == SHARE_OR_RATE and found["cash"] == MONEY
     assert found["n"] is None and found["big"] is None  # plain numbers are unknown
     assert found["w"] == PURE and found["q"] == MONEY
@@ -261,7 +263,7 @@ def test_a_percentage_literal_is_a_share_or_a_rate_never_money():
 
 def test_a_variable_with_a_unit_and_its_bounds():
     compile_text('set s = ["a", "b"]\nparam y[s] in bp = [400, 450]\n'
-                 "variable n[s] in $M >= 0 <= $5M\nmaximize o: sum(n * y)\n"
+                 "variable n[s] in $ >= 0 <= $5M\nmaximize o: sum(n * y)\n"
                  "subject to\n    book: sum(n) <= $8M\n")
     d = first_error('set s = ["a"]\nparam cap in $M = 5\nvariable w[s] >= 0 <= cap\n'
                     "maximize o: sum(w)\n")

@@ -1,0 +1,69 @@
+"""Saddle's one size limit (docs/language.md, "Limits"), checked before anything is allocated.
+
+A set has at most `MAX_ELEMENTS` labels, and a param, scenario matrix, decision, expression
+or fixed-income schedule at most `MAX_ELEMENTS` numbers. Measured on the project's machine
+(2 cores, 24 GiB): a set of 10^7 labels binds in ~15 s and 1.6 GB; 10^8 would take minutes
+and most of the memory before a solver saw anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from compiler import ir
+from compiler.shapes import Shapes
+from compiler.symbols import Symbol
+from compiler.unit_values import walk
+from dsl.errors import error
+from dsl.source import Span
+
+MAX_ELEMENTS = 10**7
+
+
+HELP = ("use fewer labels or draws: a model this large would exhaust the machine's memory "
+        "before a solver saw it")
+
+
+def check_count(count: float, what: str, span: Span, help: str = HELP) -> None:
+    """E509 if `what` (a set, a range, an array...) would hold more than MAX_ELEMENTS."""
+    if not count <= MAX_ELEMENTS:  # NaN too
+        shown = f"{int(count):,}" if count < 1e15 else f"{count:.3g}"
+        raise error("E509", f"{what} would have {shown} elements, more than Saddle's limit "
+                    f"of {MAX_ELEMENTS:,}", span, help)
+
+
+def check_shape(sizes: Iterable[int], what: str, span: Span) -> None:
+    """E509 if an array of these axis sizes would hold more than MAX_ELEMENTS numbers."""
+    check_count(math.prod(sizes), what, span)
+
+
+SizesOf = Callable[[tuple[Symbol, ...]], "tuple[int, ...] | None"]
+
+
+def check_tree(node: ir.Expr, shapes: Shapes, sizes_of: SizesOf) -> None:
+    """E509 at the first sub-expression whose value would be too large (an outer product
+    `p[a] * q[b]` of two long sets, say), before anything is evaluated."""
+    for item in walk(node):
+        index = shapes.of.get(item)
+        sizes = sizes_of(index) if index else None
+        if sizes is not None:
+            check_shape(sizes, "this expression", item.span)
+
+
+def check_model(model: ir.Model, shapes: Shapes, sizes_of: SizesOf) -> None:
+    """E509 for decisions, lets, the objective and constraints, once every set is bound."""
+    for definition in (*model.variables, *model.uncertains):
+        sizes = sizes_of(definition.symbol.index)
+        if sizes is not None:
+            check_shape(sizes, definition.symbol.describe(), definition.symbol.span)
+    roots = [d.value for d in model.lets] + [model.objective.expr]
+    for con in (*model.constraints, *(c for u in model.uncertains for c in u.constraints)):
+        sizes = sizes_of(shapes.constraints.get(con.name, ()))
+        if sizes is not None:
+            check_shape(sizes, f"constraint '{con.name}'", con.span)
+        options = (con.condition.options if isinstance(con.condition, ir.Disjunction)
+                   else (con.condition,))
+        roots += [term for option in options for term in option.terms]
+    for root in roots:
+        check_tree(root, shapes, sizes_of)
