@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from compiler import fixed_income_shapes, ir
+from compiler.alignment import aliases, check_alignment, name_of, reindexed
 from compiler.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import Diagnostics, error
 
@@ -142,7 +143,7 @@ class _ShapeChecker:
             gone_right = {b for _, b in pairs}
             return tuple(s for s in left if s not in gone_left) + tuple(
                 s for s in right if s not in gone_right)
-        self.check_alignment(node, [node.left, node.right], [left, right])
+        check_alignment(self.shapes.of, node, [node.left, node.right], [left, right])
         return union(left, right)
 
     # ---- calls ----
@@ -163,7 +164,7 @@ class _ShapeChecker:
         if over is not None:
             return self.reduce_over(node, args[0], over)
         if func in REDUCTIONS and len(args) == 2:  # max(a, b), min(a, b): elementwise
-            self.check_alignment(node, list(node.args), args)
+            check_alignment(self.shapes.of, node, list(node.args), args)
             return union(args[0], args[1])
         if func in ("first", "last"):
             if len(args[0]) > 1:
@@ -220,7 +221,7 @@ class _ShapeChecker:
         shared = [s for s in left if s in right]
         if shared:
             s = shared[0]
-            alias = next((a for a in self.aliases(s) if a is not s), None)
+            alias = next((a for a in aliases(self.model, s) if a is not s), None)
             hint = (f"write outer(a, b[{alias.name}]) to put b on '{alias.name}'" if alias
                     else f"declare an alias, `set {s.name}2 = {s.root.name}`, and write "
                          f"outer(a, b[{s.name}2])")
@@ -240,7 +241,7 @@ class _ShapeChecker:
                         "diag takes a vector v[S] (giving the matrix [S, S2]) or a square "
                         "matrix M[S, S2] (giving its diagonal [S])")
         s = index[0]
-        alias = next((a for a in self.aliases(s) if a is not s), None)
+        alias = next((a for a in aliases(self.model, s) if a is not s), None)
         if alias is None:
             raise error("E303", f"diag of a vector on '{s.name}' needs an alias of "
                         f"'{s.name}' for its second axis", node.span,
@@ -282,7 +283,7 @@ class _ShapeChecker:
     def infer_Select(self, node: ir.Select, context: Index | None) -> Index:
         base = self.infer(node.base)
         if node.reindex is not None:
-            return self.reindexed(node, base, node.reindex)
+            return reindexed(node, base, node.reindex)
         for label in node.labels:
             if self.infer(label):
                 raise error("E303", "a label must be a single string or number", label.span,
@@ -292,74 +293,6 @@ class _ShapeChecker:
                         f"{index_text(base)}", node.span, "give one label per index set")
         return base[len(node.labels):]
 
-    def reindexed(self, node: ir.Select, base: Index, sets: Index) -> Index:
-        """`vol[tenor2]`: the base's sets, in order, each replaced by a set of the same
-        root (itself or an alias): the values do not move, their axes are renamed."""
-        if len(sets) != len(base):
-            raise error("E303", f"{len(sets)} set(s) to re-index a value indexed by "
-                        f"{index_text(base)}", node.span,
-                        f"name one set per index set of the value, in order: "
-                        f"{index_text(base)} or their aliases")
-        for old, new, label in zip(base, sets, node.labels, strict=True):
-            if new.root is not old.root:
-                raise error("E303", f"'{new.name}' cannot stand for '{old.name}': it is not "
-                            f"'{old.name}' or an alias of it", label.span,
-                            f"re-index onto an alias, declared as `set {old.name}2 = "
-                            f"{old.root.name}`")
-        if len(set(sets)) != len(sets):
-            raise error("E303", f"a value re-indexed by {index_text(sets)} names a set twice",
-                        node.span, "name each axis by a different set (a set and its alias)")
-        return sets
-
-    def aliases(self, root: Symbol) -> list[Symbol]:
-        """The declared aliases of a set, in declaration order."""
-        return [d.symbol for d in self.model.sets
-                if d.symbol.alias_of is not None and d.symbol.root is root.root]
-
-    def check_alignment(self, node: ir.Expr, operands: list[ir.Expr],
-                        indices: list[Index]) -> None:
-        """Elementwise operands line up by set name; two readings are refused (E301):
-        operands on unrelated sets (an outer product nobody wrote: use outer(a, b)), and a
-        vector on S against a value on S and an alias of S (`vol * corr[S, S2] * vol`:
-        which axis is meant?) unless the operand is re-indexed explicitly (`vol[S2]`)."""
-        if any(not i for i in indices):
-            return  # a scalar broadcasts
-        left, right = indices
-        if not {s.root for s in left} & {s.root for s in right} and \
-                not any(self.explicit(o) for o in operands):
-            raise error("E301", f"elementwise operation between values on unrelated sets "
-                        f"{index_text(left)} and {index_text(right)}", node.span,
-                        "elementwise operands share their index sets: to pair every label "
-                        "of one with every label of the other, say so by naming the sets, "
-                        "as in `y[period] + s[bond]` (or outer(a, b) for a product); to sum "
-                        "over a shared set, use '@'")
-        for mine, other, operand in ((left, right, operands[0]), (right, left, operands[1])):
-            for s in mine:
-                twins = [t for t in other if t.root is s.root and t is not s]
-                if s in other and twins and not any(t in mine for t in twins) \
-                        and not self.explicit(operand):
-                    raise error("E301", f"ambiguous alignment: {_what(operand)} is indexed by "
-                                f"'{s.name}' and the other side by both '{s.name}' and "
-                                f"'{twins[0].name}'", operand.span,
-                                f"say which axis: write it re-indexed as "
-                                f"`{_name(operand)}[{twins[0].name}]` to line it up with "
-                                f"'{twins[0].name}', or `{_name(operand)}[{s.name}]` to keep "
-                                f"'{s.name}'")
-
-    def explicit(self, node: ir.Expr) -> bool:
-        """Written re-indexed (`vol[tenor2]`, `2 * s[bond]`): its alignment is what the
-        author said."""
-        if isinstance(node, ir.Select):
-            return node.reindex is not None
-        if isinstance(node, ir.Neg):
-            return self.explicit(node.operand)
-        if isinstance(node, ir.BinOp) and node.op is not ir.BinOperator.MATMUL:
-            if not self.shapes.of.get(node.left, ()):
-                return self.explicit(node.right)  # a scalar times the re-indexed value
-            if not self.shapes.of.get(node.right, ()):
-                return self.explicit(node.left)
-        return False
-
     # ---- declarations ----
 
     def fits(self, value: ir.Expr, declared: Index, what: str) -> None:
@@ -368,7 +301,7 @@ class _ShapeChecker:
         if extra:
             twin = next((d for d in declared if d.root is extra[0].root and d not in index),
                         None)
-            hint = (f"re-index the value onto '{twin.name}', as in `{_name(value)}"
+            hint = (f"re-index the value onto '{twin.name}', as in `{name_of(value)}"
                     f"[{twin.name}]`" if twin is not None and len(index) == 1 else
                     f"remove '{extra[0].name}' from the value (sum over it, or select a "
                     f"label) or add it to the declaration's index")
@@ -430,14 +363,6 @@ class _ShapeChecker:
         for option in options:
             index = union(index, self.check_comparison(con, option))
         self.shapes.constraints[con.name] = index
-
-
-def _name(node: ir.Expr) -> str:
-    return node.symbol.name if isinstance(node, ir.Ref) else "(...)"
-
-
-def _what(node: ir.Expr) -> str:
-    return f"'{node.symbol.name}'" if isinstance(node, ir.Ref) else "this operand"
 
 
 def _flatten(node: ir.ListLit) -> list[ir.Expr]:
