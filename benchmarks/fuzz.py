@@ -32,8 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-class Timeout(Exception):
-    pass
+class Timeout(BaseException):
+    """Not an Exception: the code under test must not catch it as its own failure."""
 
 
 def _alarm(signum, frame):
@@ -47,13 +47,17 @@ def guarded(fn, seconds: int):
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(seconds)
     try:
-        return fn()
+        try:
+            return fn()
+        finally:
+            signal.alarm(0)
     except Timeout:
         return Finding("timeout", f"no answer within {seconds} s")
     except MemoryError:
         return Finding("crash:MemoryError", "the memory limit was reached")
-    finally:
-        signal.alarm(0)
+    except Exception as exc:  # noqa: BLE001 - the harness itself: a finding, not the end
+        from fuzz.oracle import crash_head
+        return Finding("harness:" + type(exc).__name__, crash_head(exc))
 
 
 def dedup_key(finding, text: str) -> str:
@@ -72,6 +76,11 @@ def dedup_key(finding, text: str) -> str:
         exact = ["exact"] if "abs(w) >=" in text or "abs(x) >=" in text else []
         return f"{finding.kind} {' '.join(builtins + sets + block + exact)}"
     return finding.kind
+
+
+def progress(counts: Counter, name: str) -> None:
+    if counts["tried"] % 100 == 0:
+        print(f"  {name}: {counts['tried']} tried, {counts['agreed']} agreed", flush=True)
 
 
 def differential(args, record) -> tuple[int, int]:
@@ -96,6 +105,7 @@ def differential(args, record) -> tuple[int, int]:
     @given(st.sampled_from(groups).flatmap(lambda g: generate.models(features(g))))
     def run(generated):
         counts["tried"] += 1
+        progress(counts, "differential")
         outcome = guarded(lambda: check(generated), args.timeout)
         finding = outcome if not isinstance(outcome, tuple) else outcome[2]
         if finding is None:
@@ -125,7 +135,7 @@ def mutation(args, record) -> tuple[int, int]:
     from hypothesis import HealthCheck, Phase, given, seed, settings
 
     counts = Counter()
-    kinds = tuple(k for k in mutate.KINDS
+    kinds = tuple(k for k in (args.kinds.split(",") if args.kinds else mutate.KINDS)
                   if not (args.skip_broken and k in mutate.KNOWN_BROKEN_MUTATIONS))
 
     @seed(args.seed)
@@ -134,19 +144,22 @@ def mutation(args, record) -> tuple[int, int]:
     @given(mutate.mutants(kinds))
     def run(mutant):
         counts["tried"] += 1
+        progress(counts, "mutation")
         finding = guarded(lambda: mutate.check_mutant(mutant), args.timeout)
         if finding is None:
             counts["agreed"] += 1
             return
         key = dedup_key(finding, mutant.text)
         if record.is_new(key):
-            small = reduce_lines(mutant, key, args.timeout)
+            expensive = finding.kind in ("timeout", "crash:MemoryError")
+            small = mutant if expensive else reduce_lines(mutant, key, args.timeout)
             record.add(key, finding, small.text, f"mutation of {mutant.path.name} "
                        f"({', '.join(mutant.kinds)})")
         else:
             record.add(key, finding, None, "mutation")
 
     run()
+    print(f"  mutants gave: {dict(sorted(mutate.OUTCOMES.items()))}", flush=True)
     return counts["tried"], counts["agreed"]
 
 
@@ -178,8 +191,10 @@ def reduce_lines(mutant, key: str, timeout: int):
 class Record:
     """Findings by dedup key: the first (shrunk) model and how often each was hit."""
 
-    def __init__(self):
+    def __init__(self, path: Path | None = None):
         self.items: dict[str, dict] = {}
+        self.path = path          # rewritten at each new finding: readable mid-run
+        self.totals: dict[str, tuple[int, int]] = {}
 
     def is_new(self, key: str) -> bool:
         return key not in self.items
@@ -191,6 +206,12 @@ class Record:
         self.items[key] = {"key": key, "kind": finding.kind, "detail": finding.detail,
                            "model": text, "source": source, "count": 1}
         print(f"  new finding: {key}", flush=True)
+        self.save()
+
+    def save(self) -> None:
+        if self.path:
+            self.path.write_text(json.dumps({"totals": self.totals,
+                                             "findings": list(self.items.values())}, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--groups", default="all",
                         help="differential feature groups (generate.GROUPS), comma-separated")
+    parser.add_argument("--kinds", help="mutation kinds (mutate.KINDS), comma-separated")
     parser.add_argument("--skip-broken", action="store_true",
                         help="leave out the KNOWN_BROKEN features and mutation kinds")
     parser.add_argument("--timeout", type=int, default=60, help="seconds per check")
@@ -212,13 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.path[:0] = [str(REPO / "tests"), str(args.source)]
     limit = int(args.memory_gb * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    record = Record()
+    record = Record(args.json)
     started = time.perf_counter()
     totals = {}
     for name, run in (("differential", differential), ("mutation", mutation)):
         if args.strategy in (name, "both"):
             tried, agreed = run(args, record)
-            totals[name] = (tried, agreed)
+            totals[name] = record.totals[name] = (tried, agreed)
+            record.save()
             print(f"{name}: tried {tried}, agreed {agreed}, "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
     print(f"\n{len(record.items)} distinct findings")
@@ -226,9 +249,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n=== {item['key']}  (x{item['count']}, {item['source']})\n{item['detail']}")
         if item["model"]:
             print("--- model\n" + item["model"])
-    if args.json:
-        args.json.write_text(json.dumps({"totals": totals, "findings": list(
-            record.items.values())}, indent=2))
     return 0
 
 

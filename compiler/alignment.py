@@ -36,6 +36,7 @@ def reindexed(node: ir.Select, base: Index, sets: Index) -> Index:
                     node.span, "name each axis by a different set (a set and its alias)")
     return sets
 
+
 def aliases(model: ir.Model, root: Symbol) -> list[Symbol]:
     """The declared aliases of a set, in declaration order."""
     return [d.symbol for d in model.sets

@@ -26,7 +26,9 @@ def alias(terms: Terms) -> str:
     return "s2"
 
 
-def convex(terms: Terms) -> Expr:
+def convex(terms: Terms, constraint: bool = False) -> Expr:
+    """A convex scalar; `constraint`: for the left side of `<= b` (vector quadratics only
+    with the feature qp_constraint)."""
     kinds = []
     if terms.has("lp"):
         kinds += ["sum_abs", "norm1", "norm_inf", "max", "sum_pos", "sum_neg", "abs",
@@ -34,7 +36,15 @@ def convex(terms: Terms) -> Expr:
     if terms.has("cvar"):
         kinds += ["cvar", "cvar"]
     if terms.has("qp"):
-        kinds += ["sum_squares", "quad_form", "quad_matmul", "sum_square", "square", "pow2"]
+        kinds += ["sum_square", "square", "pow2"]
+        if not constraint or terms.has("qp_constraint"):
+            kinds.append("sum_squares")
+    quad_form_ok = (not constraint or terms.has("qp_constraint")) and (
+        not terms.has("integer") or terms.has("integer_quad_form"))
+    if terms.has("qp") and quad_form_ok:
+        kinds.append("quad_form")
+    if terms.has("quad_matmul") and quad_form_ok:
+        kinds.append("quad_matmul")
     if terms.has("socp"):
         kinds += ["norm2", "norm2"]
         if terms.has("broadcast"):
@@ -93,7 +103,7 @@ def convex(terms: Terms) -> Expr:
         return Expr(text, lambda env: cp.quad_form(a.build(env), p.build(env)))
     if kind == "norm2_outer":
         q = terms.spec.param(terms.pick.values(terms.n("t")), ("t",))
-        return Expr(f"norm2({a.text} * {q.text})",
+        return Expr(f"norm2({terms.product(a, q)})",
                     lambda env: cp.norm(cp.vec(outer(a.build(env), q.build(env))), 2))
     # lse_weights: zero weights drop out of the sum
     weights = terms.pick.values(n, [0.0, 0.5, 1.0, 2.0])
@@ -132,7 +142,7 @@ def cvar(terms: Terms) -> Expr:
     return Expr(f"cvar({num(level)}, {losses})", build)
 
 
-def concave(terms: Terms) -> Expr:
+def concave(terms: Terms, constraint: bool = False) -> Expr:
     kinds = []
     if terms.has("lp"):
         kinds += ["min", "min2", "neg_convex"]
@@ -144,7 +154,7 @@ def concave(terms: Terms) -> Expr:
         kinds = ["neg_convex"]
     kind = terms.pick.one(kinds)
     if kind == "neg_convex":
-        a = convex(terms)
+        a = convex(terms, constraint)
         return Expr(f"-{a.text}", lambda env: -a.build(env))
     if kind == "min":
         a = terms.vec(2)

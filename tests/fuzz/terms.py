@@ -2,8 +2,9 @@
 concave scalar terms, each drawn as Saddle text with its own cvxpy construction.
 
 Saddle's semantics the direct side writes out itself: elementwise ops align by set name,
-`@` sums over the shared set, a value over `s` times one over `t` is their outer product
-(indexed [s, t]), a range set's name is its labels as numbers, `diff` is 0 at the first label.
+`@` sums over the shared set, `outer(a, q)` and `a[s] * q[t]` (unrelated sets named) are
+the outer product [s, t], a range set's name is its labels as numbers, `diff` is 0 at the
+first label.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import cvxpy as cp
 import numpy as np
 from hypothesis import strategies as st
 
-from fuzz.spec import NICE, POSITIVE, Expr, Spec, num
+from fuzz.spec import NICE, Expr, Spec, num
 
 
 class Picker:
@@ -167,8 +168,15 @@ class Terms:
             text = f'"{label}"' if isinstance(label, str) else str(label)
             return Expr(f"{target.text}[{text}]", lambda env: target.build(env)[i])
         q = self.spec.param(self.pick.values(self.n("t")), ("t",))  # broadcast_sum
-        return Expr(f"sum({a.text} * {q.text})",
+        return Expr(f"sum({self.product(a, q)})",
                     lambda env: cp.sum(outer(a.build(env), q.build(env))))
+
+    def product(self, a: Expr, q: Expr) -> str:
+        """a[s] times q[t], their outer product: unrelated sets are named (or `outer`)."""
+        if a.text == "w" or a.text in {e.text for e in self.vec_lets}:
+            if self.pick.chance(50):
+                return f"{a.text}[s] * {q.text}[t]"
+        return f"outer({a.text}, {q.text})"
 
     def lets(self, count: int) -> None:
         """A chain of lets, each built from the ones before it."""

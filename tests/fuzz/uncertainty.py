@@ -34,6 +34,8 @@ class Uncertain:
     n: int = 1
     # box: (lo, hi); ball2: (center, radius): for the worst case of a convex function of u
     geometry: dict = field(default_factory=dict)
+    # the set itself, as constraints on a cvxpy variable u: the oracle's self-check
+    primal: Callable[[object], list] | None = None
 
     def element(self, env: Env, i: int, coefficient) -> object:
         """sigma(coefficient * e_i): the worst case of `coefficient * u[i]`."""
@@ -72,6 +74,7 @@ def declare(terms: Terms, kind: str, vector: bool) -> Uncertain:
                         lambda env, a: dot(center, a) + dot(radius, cp.abs(a)), n)
         if vector:
             unc.geometry["box"] = (np.broadcast_to(lo, (n,)), np.broadcast_to(hi_value, (n,)))
+        unc.primal = lambda u: [u >= lo, u <= hi_value]
         return unc
     if kind == "ball":
         center_text, center = _center_radius(terms, vector)
@@ -85,6 +88,9 @@ def declare(terms: Terms, kind: str, vector: bool) -> Uncertain:
             cp.norm(a, dual) if vector else cp.abs(a)), n)
         if vector and dual == 2:
             unc.geometry["ball2"] = (center, radius)
+        p = {None: 2, 2: 2, 1: 1, "inf": "inf"}[norm]
+        unc.primal = lambda u: [(cp.norm(u - center, p) if vector else cp.abs(u - center))
+                                <= radius]
         return unc
     if kind == "ellipsoid":
         center_text, center = _center_radius(terms, True)
@@ -103,8 +109,17 @@ def declare(terms: Terms, kind: str, vector: bool) -> Uncertain:
         spec.decls.append(f"uncertain {name}[s] in ellipsoid({center_text}, "
                           f"{form} = {mat.text}{r_text})")
         r = 1.0 if radius is None else radius
-        return Uncertain(name, True, kind,
-                         lambda env, a: center @ a + r * cp.norm(factor.T @ a, 2), n)
+        unc = Uncertain(name, True, kind,
+                        lambda env, a: center @ a + r * cp.norm(factor.T @ a, 2), n)
+
+        def ellipsoid(u):  # from the definition, without the factor
+            if form == "shape":
+                z = cp.Variable(n)
+                return [u == center + matrix @ z, cp.norm(z, 2) <= r]
+            inverse = np.linalg.inv(matrix) if form == "covariance" else matrix
+            return [cp.quad_form(u - center, (inverse + inverse.T) / 2) <= r ** 2]
+        unc.primal = ellipsoid
+        return unc
     if kind == "budget":
         center_text, center = _center_radius(terms, True)
         deviation = pick.values(n, [0.0, 0.25, 0.5, 1.0])
@@ -117,13 +132,21 @@ def declare(terms: Terms, kind: str, vector: bool) -> Uncertain:
             level = cp.Variable(nonneg=True)
             return center @ a + gamma * level + cp.sum(cp.pos(
                 cp.abs(cp.multiply(deviation, a)) - level))
-        return Uncertain(name, True, kind, budget, n)
+        unc = Uncertain(name, True, kind, budget, n)
+
+        def budget_set(u):
+            z = cp.Variable(n)
+            return [u == center + cp.multiply(deviation, z), cp.abs(z) <= 1,
+                    cp.norm1(z) <= gamma]
+        unc.primal = budget_set
+        return unc
     # simplex
     total = pick.one([None, 1.0, 2.0, 0.5])
     arg = "" if total is None else f"({num(total)})"
     spec.decls.append(f"uncertain {name}[s] in simplex{arg}")
     t = 1.0 if total is None else total
-    return Uncertain(name, True, kind, lambda env, a: t * cp.max(a), n)
+    return Uncertain(name, True, kind, lambda env, a: t * cp.max(a), n,
+                     primal=lambda u: [u >= 0, cp.sum(u) == t])
 
 
 def block(terms: Terms, nonlinear: bool) -> Uncertain:
@@ -137,25 +160,30 @@ def block(terms: Terms, nonlinear: bool) -> Uncertain:
     lo_p, hi_p = spec.param(lo, ("s",)), spec.param(hi, ("s",))
     lines = [f"{name} >= {lo_p.text}", f"{hi_p.text} >= {name}"]
     pieces = [lambda a, b=lo: (b @ a, [a <= 0]), lambda a, b=hi: (b @ a, [a >= 0])]
+    primal = [lambda u: u >= lo, lambda u: u <= hi]
     if pick.chance(60):
         bound = float(mid.sum()) + pick.one([0.0, 0.25, 1.0])
         lines.append(f"cap: sum({name}) <= {num(bound)}")
         pieces.append(_halfspace(np.ones(n), bound))
+        primal.append(lambda u, b=bound: cp.sum(u) <= b)
     if pick.chance(40):
         g = pick.values(n)
         bound = float(g @ mid) + pick.one([0.0, 0.5])
         g_p = spec.param(g, ("s",))
         lines.append(f"{g_p.text} @ {name} <= {num(bound)}")
         pieces.append(_halfspace(g, bound))
+        primal.append(lambda u, g=g, b=bound: g @ u <= b)
     if pick.chance(20):
         m_p = spec.param(mid, ("s",))
         lines.append(f"{name} @ {m_p.text} == {num(float(mid @ mid))}")
         pieces.append(_hyperplane(mid, float(mid @ mid)))
+        primal.append(lambda u: u @ mid == float(mid @ mid))
     if nonlinear:
         rho = pick.one([0.25, 0.5, 1.0])
         m_p = spec.param(mid, ("s",))
         lines.append(f"norm1({name} - {m_p.text}) <= {num(rho)}")
         pieces.append(lambda a: (mid @ a + rho * cp.norm_inf(a), []))
+        primal.append(lambda u: cp.norm1(u - mid) <= rho)
     spec.decls.append(f"uncertain {name}[s]:\n" + "\n".join(f"    {line}" for line in lines))
 
     def support(env, a):
@@ -168,7 +196,8 @@ def block(terms: Terms, nonlinear: bool) -> Uncertain:
         env.aux.append(sum(parts) == a)
         return total
     kind = "block_nonlinear" if nonlinear else "block"
-    return Uncertain(name, True, kind, support, n)
+    return Uncertain(name, True, kind, support, n,
+                     primal=lambda u: [line(u) for line in primal])
 
 
 def _halfspace(g: np.ndarray, bound: float):
