@@ -42,6 +42,7 @@ def aliases(model: ir.Model, root: Symbol) -> list[Symbol]:
     return [d.symbol for d in model.sets
             if d.symbol.alias_of is not None and d.symbol.root is root.root]
 
+
 def check_alignment(of: Mapping[ir.Expr, Index], node: ir.Expr, operands: list[ir.Expr],
                     indices: list[Index]) -> None:
     """Elementwise operands line up by set name; two readings are refused (E301):
@@ -71,6 +72,7 @@ def check_alignment(of: Mapping[ir.Expr, Index], node: ir.Expr, operands: list[i
                             f"`{name_of(operand)}[{twins[0].name}]` to line it up with "
                             f"'{twins[0].name}', or `{name_of(operand)}[{s.name}]` to keep "
                             f"'{s.name}'")
+
 
 def explicit(of: Mapping[ir.Expr, Index], node: ir.Expr) -> bool:
     """Written re-indexed (`vol[tenor2]`, `2 * s[bond]`): its alignment is what the
