@@ -105,6 +105,7 @@ class CompiledModel:
             printed, status = exc.output, "solver_error"
             notes.append(f"solver {name} failed: {exc}")
         elapsed = time.perf_counter() - started
+        status = self._confirmed(status, notes)
         result = self._result(status, name, elapsed, notes)
         if status not in DEFINITE:  # the solver's words are the evidence when it gave up
             result.solver_output = printed
@@ -114,15 +115,40 @@ class CompiledModel:
             self._fixed_integer_duals(result)
         return result
 
+    def _confirmed(self, status: str, notes: list[str]) -> str:
+        """"unbounded" only if the model is feasible: an interior-point solver may report
+        dual infeasibility first on a model that is also infeasible (Clarabel does), and a
+        MIP solver may say "infeasible_or_unbounded" (HiGHS). The feasibility problem (the
+        same constraints, no objective) decides."""
+        if not (status.startswith("unbounded") or status == "infeasible_or_unbounded"):
+            return status
+        feasibility = cp.Problem(cp.Minimize(0), self.problem.constraints)
+        try:
+            solve_problem(feasibility, default_solver(feasibility))
+        except (cp.error.SolverError, NoSolver):
+            return status
+        if str(feasibility.status).startswith("infeasible"):
+            if status != "infeasible_or_unbounded":
+                notes.append(f"the solver reported '{status}', but no point satisfies the "
+                             "constraints: the model is infeasible")
+            return "infeasible"
+        if feasibility.status == "optimal" and status == "infeasible_or_unbounded":
+            return "unbounded"
+        return status
+
     def _polished(self, result: Result) -> Result:
         """SCIP's optimum with its integers fixed and the continuous rest solved again by an
         interior-point or simplex solver. SCIP meets a nonlinear objective only to its
         feasibility tolerance (1.2e-6 relative on the treasury variance model; tightening
         it makes SCIP's LPs fail), the re-solve to 1e-8. Kept only if it is no worse."""
-        constants = {v.id: cp.Constant(np.round(v.value)) for v in self.problem.variables()
-                     if v.attributes["integer"] or v.attributes["boolean"]}
-        fixed = cp.Problem(_substituted(self.problem.objective, constants),
-                           [_substituted(c, constants) for c in self.problem.constraints])
+        # each integer variable becomes a continuous copy pinned to its value (a constant in
+        # its place breaks cvxpy's quad_form canonicalization)
+        pinned = {v.id: cp.Variable(v.shape) for v in self.problem.variables()
+                  if v.attributes["integer"] or v.attributes["boolean"]}
+        values = {v.id: np.round(v.value) for v in self.problem.variables() if v.id in pinned}
+        fixed = cp.Problem(_substituted(self.problem.objective, pinned),
+                           [_substituted(c, pinned) for c in self.problem.constraints] +
+                           [copy == values[key] for key, copy in pinned.items()])
         saved = {v: v.value for v in self.problem.variables()}
         try:
             solver = default_solver(fixed)
@@ -239,14 +265,14 @@ class CompiledModel:
         return labelled.astype(bool) if isinstance(labelled, pd.Series | pd.DataFrame) else None
 
 
-def _substituted(node: Any, constants: dict[int, Any]) -> Any:
+def _substituted(node: Any, replacements: dict[int, Any]) -> Any:
     """A copy of a cvxpy expression, constraint or objective with some variables (by id)
-    replaced by constants: the continuous problem left when the integers are fixed."""
+    replaced: the continuous problem left when the integers are fixed."""
     if isinstance(node, cp.Variable):
-        return constants.get(node.id, node)
+        return replacements.get(node.id, node)
     if not node.args:
         return node
-    return node.copy([_substituted(arg, constants) for arg in node.args])
+    return node.copy([_substituted(arg, replacements) for arg in node.args])
 
 
 def _value_of(side: Any) -> Any:

@@ -29,3 +29,38 @@ def test_an_infeasible_robust_row_on_the_saddle_point_backend_is_infeasible():
             "maximize obj: -sum(w) + (g * w) @ u\nsubject to\n    r: w @ u >= 0.75\n")
     result = compile_text(body).solve()
     assert result.status.startswith("infeasible")
+
+
+def test_a_miqp_with_integers_in_a_quad_form_next_to_a_continuous_decision():
+    """F9: the polish re-solve (integers fixed) crashed in cvxpy on quad_form of
+    constants. Brute force over w in {0, 1, 2}^2, v at its bound 0.5."""
+    import itertools
+
+    import numpy as np
+
+    P = np.array([[1.75, -0.5], [-0.5, 0.75]])
+    best = max(0.5 - np.array(w) @ P @ np.array(w)
+               for w in itertools.product(range(3), repeat=2))
+    result = compile_text('set s = ["a", "b"]\nset s2 = s\n'
+                          "param P[s, s2] = [[1.75, -0.5], [-0.5, 0.75]]\n"
+                          "variable w[s] integer >= 0 <= 2\nvariable v >= 0 <= 0.5\n"
+                          "maximize obj: v - quad_form(w, P)\n").solve()
+    assert result.status == "optimal" and result.solver == "SCIP"
+    assert result.objective == pytest.approx(best, abs=1e-7)
+
+
+def test_an_infeasible_model_with_a_free_direction_is_infeasible():
+    """F10: Clarabel reported dual infeasibility first ("unbounded"); no point has
+    v >= 1.5 with v <= 1."""
+    result = compile_text('set s = ["a", "b"]\nvariable w[s] <= 2\nvariable v >= 0 <= 1\n'
+                          "minimize obj: sum(w) + 0 * sum_squares(w)\n"
+                          "subject to\n    c: v >= 1.5\n").solve()
+    assert result.status == "infeasible"
+
+
+def test_an_unbounded_mixed_integer_model_says_unbounded():
+    """F8: HiGHS' "infeasible_or_unbounded" on a MIP with a free direction (x -> inf)."""
+    result = compile_text("set s = 1..2\nparam p1[s] = [1.75, 2.75]\nparam p5[s] = [0, 3]\n"
+                          "variable w[s] integer >= 0 <= 1\nvariable x\n"
+                          "maximize obj: 3 * mean(x * p5) + w @ p1\n").solve()
+    assert result.status == "unbounded"
