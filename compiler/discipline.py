@@ -9,8 +9,11 @@ still has the wrong curvature.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import cvxpy as cp
+import numpy as np
+from cvxpy.atoms.quad_form import QuadForm
 
 from compiler import ir, tensor
 from compiler.lower import Lowered
@@ -93,9 +96,9 @@ class _Blame:
 
 
 def _explain(node: ir.Expr, curvature: str, need: str, where: str,
-             objective: bool = False) -> tuple[str, str]:
+             objective: bool = False, value: Any = None) -> tuple[str, str]:
     text = node.span.text.strip() or "this expression"
-    atom = _atom_hint(node)
+    atom = _atom_hint(node) or _indefinite_hint(value)
     if curvature == "unknown":
         return (f"'{text}' has unknown curvature in {where}",
                 atom or "a product or quotient of two decision expressions, or a convex "
@@ -107,6 +110,35 @@ def _explain(node: ir.Expr, curvature: str, need: str, where: str,
     verb = {"convex": "a convex", "concave": "a concave", "affine": "an affine"}[need]
     return (f"'{text}' is {curvature}, but {where} needs {verb} expression here",
             _hint(curvature, need, objective))
+
+
+def _indefinite_hint(value: Any) -> str | None:
+    """A quadratic form of a data matrix that is not positive semidefinite (an estimated
+    correlation, say) has no curvature DCP can use: say so, with its smallest eigenvalue."""
+    if not tensor.is_expr(value):
+        return None
+    for atom in _quad_forms(value):
+        matrix = atom.args[1].value
+        if matrix is None:
+            continue
+        eigenvalues = np.linalg.eigvalsh((np.asarray(matrix) + np.asarray(matrix).T) / 2)
+        scale = max(1.0, float(np.abs(eigenvalues).max()))
+        if eigenvalues.min() < -1e-10 * scale and eigenvalues.max() > 1e-10 * scale:
+            return (f"the quadratic form's matrix is not positive semidefinite (smallest "
+                    f"eigenvalue {eigenvalues.min():.4g}), so x'Px is neither convex nor "
+                    "concave: check the estimate (clip its negative eigenvalues, or shrink it "
+                    "toward its diagonal)")
+    return None
+
+
+def _quad_forms(value: Any) -> list[Any]:
+    found, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, QuadForm):
+            found.append(node)
+        stack.extend(getattr(node, "args", []))
+    return found
 
 
 def _atom_hint(node: ir.Expr) -> str | None:
@@ -155,7 +187,8 @@ def check_discipline(model: ir.Model, lowered: Lowered) -> None:
     if not _satisfies(_curvature(lowered.objective), need):
         node, curvature = blame.culprit(objective.expr, need)
         message, help_text = _explain(node, curvature, need,
-                                      f"{objective.sense.value} '{objective.name}'", True)
+                                      f"{objective.sense.value} '{objective.name}'", True,
+                                      blame.values.get(node))
         diags.add("E401", message, node.span, help_text)
     for con in model.constraints:
         parts = lowered.parts.get(con.name, [])
@@ -168,7 +201,8 @@ def check_discipline(model: ir.Model, lowered: Lowered) -> None:
                     continue
                 node, curvature = blame.culprit(con.condition.terms[k + side], need)
                 message, help_text = _explain(node, curvature, need,
-                                              f"constraint '{con.name}'")
+                                              f"constraint '{con.name}'", False,
+                                              blame.values.get(node))
                 diags.add("E402", message, node.span, help_text)
     try:
         diags.raise_if_any()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from compiler import fixed_income_shapes, ir
-from compiler.alignment import aliases, check_alignment, name_of, reindexed
+from compiler.alignment import aliases, check_alignment, explicit, name_of, reindexed
 from compiler.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import Diagnostics, error
 
@@ -135,7 +135,7 @@ class _ShapeChecker:
                 raise error("E302", f"'@' between {index_text(left)} and {index_text(right)}"
                             " shares no index set", node.span,
                             "'@' sums over the index sets both sides share; index both by the "
-                            "same set, or use '*' for an outer product")
+                            "same set, or outer(a, b) for every pair of labels")
             if len(pairs) > 1 and pairs[0][0] is not pairs[0][1]:
                 raise error("E302", "'@' could contract several aliased sets", node.span,
                             "index the two sides so that exactly one set is shared")
@@ -295,7 +295,9 @@ class _ShapeChecker:
 
     # ---- declarations ----
 
-    def fits(self, value: ir.Expr, declared: Index, what: str) -> None:
+    def fits(self, value: ir.Expr, declared: Index, what: str, spread: bool = False) -> None:
+        """The value's sets are the declaration's; with `spread`, a value computed from
+        indexed data must not be silently copied along sets it lacks."""
         index = self.infer(value, declared)
         extra = [s for s in index if s not in declared]
         if extra:
@@ -307,6 +309,20 @@ class _ShapeChecker:
                     f"label) or add it to the declaration's index")
             raise error("E301", f"{what} is indexed by {index_text(declared)} but its value by "
                         f"{index_text(index)}", value.span, hint)
+        missing = [s for s in declared if s not in index]
+        if spread and missing and not explicit(self.shapes.of, value) and \
+                (index or any(r.symbol.index or r.symbol.kind is SymbolKind.SET
+                              for r in ir.refs(value))):
+            # `param cov[a, a2] = diag(vol) @ corr` is one number (the '@' summed both
+            # sets) copied into every cell: refused unless the author says so
+            hint = (f"to give every label of {index_text(tuple(missing))} the same value, "
+                    f"say so by naming the value's sets, as in `{name_of(value)}"
+                    f"[{', '.join(s.name for s in index)}]`" if index else
+                    "declare it as a scalar, or check the value: '@' sums over every set "
+                    "the two sides share")
+            raise error("E301", f"{what} is indexed by {index_text(declared)} but its value "
+                        f"by {index_text(index)}: it would be copied along "
+                        f"{index_text(tuple(missing))}", value.span, hint)
 
     def check_comparison(self, con: ir.Constraint, comparison: ir.Comparison) -> Index:
         index: Index = ()
@@ -320,7 +336,7 @@ class _ShapeChecker:
         # One step per declaration part, so each mistake is reported and the rest go on.
         steps: list[Callable[[], object]] = [
             partial(self.infer, d.value) for d in m.sets if isinstance(d.value, ir.Range)]
-        steps += [partial(self.fits, d.value, d.symbol.index, d.symbol.describe())
+        steps += [partial(self.fits, d.value, d.symbol.index, d.symbol.describe(), True)
                   for d in m.params if d.value is not None]
         for s in m.scenarios:
             parts = [s.value] if s.value is not None else []
@@ -342,7 +358,7 @@ class _ShapeChecker:
     def let(self, definition: ir.LetDef) -> None:
         declared = definition.symbol.index
         if declared:
-            self.fits(definition.value, declared, definition.symbol.describe())
+            self.fits(definition.value, declared, definition.symbol.describe(), True)
             self.shapes.lets[definition.symbol] = declared
         else:
             self.shapes.lets[definition.symbol] = self.infer(definition.value)

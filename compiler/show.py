@@ -63,8 +63,8 @@ def _param(definition: ir.ParamDef, bindings: Any) -> str:
                          for v in flat[:FIRST_VALUES])
         shown = f" = {head}" if flat.size == 1 else \
             f" = [{head}{', ...' if flat.size > FIRST_VALUES else ''}]"
-        if unit:  # values are held in base units: decimals for rates, dollars for money
-            shown += " (in base units)"
+        if unit in ("%", "bp"):  # rates are held as decimals; money in its declared scale
+            shown += " (as decimals)"
     return f"{symbol.name:<16} {_shape(symbol, bindings)}{unit}{shown}"
 
 

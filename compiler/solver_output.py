@@ -120,6 +120,8 @@ def solve_problem(problem: Any, solver: str | None = None, **options: Any) -> st
             it printed.
     """
     captured = Captured()
+    if verbose():  # the solver's own log, captured like the rest and shown on stderr
+        options = {"verbose": True, **options}
     try:
         with captured_output() as captured:
             if solver is None:

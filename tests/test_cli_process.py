@@ -203,3 +203,10 @@ def test_show_summarizes_every_shipped_model():
     lots = done[ROOT / "models" / "robust_lots.saddle"].stdout
     assert "in ellipsoid(mu, covariance = cov, radius = kappa)" in lots
     assert "solver SCIP" in lots and "robust backend counterpart" in lots
+
+
+def test_verbose_shows_the_solvers_log_on_stderr():
+    done = run("solve", "models/robust_mean.saddle", "--format", "json", "--verbose")
+    assert done.returncode == 0
+    assert _parsed_json(done.stdout)["status"] == "optimal"
+    assert len(done.stderr.splitlines()) > 10  # cvxpy's and Clarabel's own log lines

@@ -121,3 +121,25 @@ def test_re_index_onto_an_unrelated_set_is_refused():
             "param bad[other] = vol[other]\nvariable w[tenor]\nminimize o: sum(w)\n")
     diagnostic = first_error(body)
     assert diagnostic.code == "E303" and "not 'tenor' or an alias" in diagnostic.message
+
+
+@pytest.mark.parametrize("value", ["diag(vol) @ corr", "vol", "sum(vol)"])
+def test_a_value_is_not_silently_copied_along_sets_it_lacks(value):
+    """`diag(vol) @ corr` sums over both sets: one number, once copied into every cell."""
+    diagnostic = first_error(HEAD + f"param cov[tenor, tenor2] = {value}\n" + MIN_VARIANCE)
+    assert diagnostic.code == "E301" and "copied along" in diagnostic.message
+
+
+def test_a_spread_written_with_its_sets_and_a_scalar_fill_are_fine():
+    body = HEAD + ("param spread[tenor, tenor2] = vol[tenor]\nparam fill[tenor, tenor2] = 0.5\n"
+                   "variable w[tenor]\nminimize o: sum(w)\nsubject to\n    c: w >= 0\n")
+    compiled = compile_text(body)
+    spread = compiled.bindings.values[compiled.model.symbols["spread"]]
+    np.testing.assert_allclose(spread, np.repeat(VOL[:, None], 3, axis=1))
+
+
+def test_an_indefinite_matrix_is_named_as_such():
+    diagnostic = first_error(HEAD + "param c[tenor, tenor2] = [[1, 2, 0], [2, 1, 0], [0, 0, 1]]\n"
+                             "variable w[tenor]\nminimize o: quad_form(w, c)\n")
+    assert diagnostic.code == "E401" and "not positive semidefinite" in diagnostic.help
+    assert "-1" in diagnostic.help  # its smallest eigenvalue
