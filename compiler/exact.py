@@ -50,8 +50,25 @@ class ExactForm:
         return self.rows(x, self.binaries)
 
     def fixed(self, x: cp.Expression) -> list[cp.Constraint]:
-        """The same rows with the binaries fixed at their solved values (for duals)."""
-        return self.rows(x, [np.round(np.asarray(b.value, dtype=float)) for b in self.binaries])
+        """The rows that bind once the binaries are fixed at their solved values (for
+        duals): each element's threshold side, or x == 0 where zero was chosen. The big-M
+        sides are left out: M comes from the model's own bounds, and a copy of a bound
+        would share its dual with it (a binding `liquidity` row showed dual 0)."""
+        flat = cp.vec(x, order="C")
+        a = np.broadcast_to(np.asarray(self.threshold, dtype=float), x.shape).ravel(order="C")
+        chosen = [np.round(np.asarray(b.value, dtype=float)).reshape(-1) for b in self.binaries]
+        if self.allow_zero:
+            up, down = chosen
+        else:
+            up, down = chosen[0], 1 - chosen[0]
+        rows: list[cp.Constraint] = []
+        for mask, row in ((up == 1, lambda i: flat[i] >= a[i]),
+                          (down == 1, lambda i: flat[i] <= -a[i]),
+                          ((up == 0) & (down == 0), lambda i: flat[i] == 0)):
+            where = np.flatnonzero(mask)
+            if where.size:
+                rows.append(row(where))
+        return rows
 
     def rows(self, x: cp.Expression, binaries: list) -> list[cp.Constraint]:
         a, m = self.threshold, self.big_m

@@ -102,3 +102,20 @@ def test_cli_table_shows_weights_objective_cvar_and_binding(capsys):
         assert f"\n  {tenor} " in out
     capital_row = next(line for line in out.splitlines() if line.startswith("capital"))
     assert capital_row.rstrip().endswith("yes")
+
+
+def test_mixed_integer_duals_price_the_liquidity_limits():
+    """A binding liquidity row's dual is the objective's change per $M of limit, measured
+    on the oracle's own MIP by a central difference (it showed 0 while a big-M copy of the
+    same bound took the multiplier)."""
+    result = compile_model(load(MODEL)).solve()
+    data = treasury_data(MODEL.parent / "data" / "real_yields_2024.csv")
+    duals = result.constraints["liquidity"].dual
+    for k, tenor in enumerate(["5Y", "7Y", "10Y", "20Y", "30Y"]):
+        bumped = []
+        for step in (-0.5, 0.5):
+            liquidity = data["liquidity"].copy()
+            liquidity[k] += step
+            bumped.append(solve_treasury({**data, "liquidity": liquidity},
+                                         haircut=True)["objective"])
+        assert duals[tenor] == pytest.approx((bumped[1] - bumped[0]) / 1.0, abs=1e-7), tenor
