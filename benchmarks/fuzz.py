@@ -7,6 +7,7 @@ shipped models mutated, tests/fuzz/mutate.py).
     python benchmarks/fuzz.py --strategy both --groups robust,exact --examples 500
     python benchmarks/fuzz.py ... --source /tmp/snapshot      # fuzz another checkout's code
     python benchmarks/fuzz.py ... --json findings.json        # the findings, machine-readable
+    python benchmarks/fuzz.py --strategy mutation --kinds range,huge --examples 50
 
 Not a test: a script run by hand. It prints how many models it tried, how many agreed
 (differential) or passed (mutation), and every finding once (deduplicated by kind and

@@ -31,6 +31,7 @@ from compiler.counterpart import Extractor, Lin, NotAffine, difference
 from compiler.evaluate import Evaluator
 from compiler.instances import set_instance
 from compiler.problem import CLARABEL_RETRY
+from compiler.robust_forms import pieces
 from compiler.sets import UncertaintySet
 from compiler.solver_choice import NoSolver, default_solver
 from compiler.solver_output import solve_problem
@@ -94,13 +95,40 @@ class Adversary:
             lin = (difference(extractor, high, low, index) if low is not None
                    else extractor._move(extractor.extract(high), index))
         except (NotAffine, SpecError):
-            return None
+            if low is None or sign < 0:
+                return None
+            return self._split_extreme(high, low, index)
         if not all(_closed(sets[u]) for u in lin.coef):
             return None
         try:
             return _affine_extreme(lin, extractor, index, sets, sign)
         except Unanswered:
             return None
+
+    def _split_extreme(self, high: ir.Expr, low: ir.Expr,
+                       index: tuple[Symbol, ...]) -> np.ndarray | None:
+        """max over u of high - low for a row of `abs` / `max` of affine terms: the largest
+        closed-form extreme of its affine pieces (robust_forms.pieces, as the backends split
+        it), the maximum taken along each piece's own axes too."""
+        extractor, sets = self.extractor, self.robust.sets
+        try:
+            split = pieces(extractor, high, low, index)
+        except (NotAffine, SpecError):
+            return None
+        if not all(_closed(sets[u]) for piece in split for u in piece.lin.coef):
+            return None
+        shape = tuple(extractor.ev.sizes(index))
+        worst: np.ndarray | None = None
+        for piece in split:
+            try:
+                values = _affine_extreme(piece.lin, extractor, index + piece.extra, sets, 1.0)
+            except Unanswered:
+                return None
+            extra = tuple(extractor.ev.sizes(piece.extra))
+            along = values.reshape((math.prod(shape) if shape else 1,) +
+                                   ((math.prod(extra),) if extra else (1,))).max(axis=1)
+            worst = along if worst is None else np.maximum(worst, along)
+        return worst
 
     # ---- the conic problem ----
 
