@@ -16,7 +16,7 @@ import numpy as np
 from compiler import fixed_income as fi
 from compiler import ir, tensor
 from compiler.fixed_income_shapes import bond_args
-from compiler.limits import check_count
+from compiler.limits import MAX_NUMBERS, check_count
 from compiler.symbols import Symbol
 from dsl.errors import error
 
@@ -203,7 +203,7 @@ def _cds(ev: Evaluator, node: ir.Call) -> Value:
     # one premium date per quarter, for every CDS: bounded before any schedule is built
     check_count(float(np.sum(np.ceil(maturity * fi.PAYMENTS_PER_YEAR), dtype=float)),
                 "the quarterly premium schedules of this CDS function", at.span,
-                "give maturities in years, e.g. 5")
+                "give maturities in years, e.g. 5", limit=MAX_NUMBERS)
     if "the horizon" in values:
         horizon = values["the horizon"]
         _fail_if((horizon < 0) | (horizon >= maturity), node.args[names.index("the horizon")],
