@@ -249,9 +249,15 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
 def _same(a: ir.Expr, b: ir.Expr) -> bool:
     """The same vector on both sides of `x @ M @ x`: one name, or the same text (an
     expression has no side effects, so equal text in one model is an equal value)."""
+    a, b = _unindexed(a), _unindexed(b)  # `w[asset2] @ corr @ w`: the same w
     if isinstance(a, ir.Ref) and isinstance(b, ir.Ref):
         return a.symbol is b.symbol
     return "".join(a.span.text.split()) == "".join(b.span.text.split())
+
+
+def _unindexed(node: ir.Expr) -> ir.Expr:
+    """A re-indexed vector's own value (`w[asset2]` is w on the alias's axis)."""
+    return node.base if isinstance(node, ir.Select) and node.reindex is not None else node
 
 
 def _scaled(ev: Evaluator, node: ir.Expr) -> tuple[ir.Expr | None, ir.Expr]:

@@ -257,7 +257,8 @@ def _flat_rows(name: str, value: Labelled) -> list[tuple[str, Any]]:
 def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{float(value):.6g}"
+    number = float(value)
+    return f"{number + 0.0:.6g}"  # + 0.0 turns a solver's -0 into 0
 
 
 MAX_ROWS = 20

@@ -9,7 +9,8 @@ HEAD = 'set a = ["x", "y"]\nset a2 = a\nparam S[a, a2] = [[2, 1], [1, 3]]\nvaria
 S = np.array([[2.0, 1.0], [1.0, 3.0]])
 
 
-@pytest.mark.parametrize("term", ["gamma * w @ S @ w", "gamma * (w @ S @ w)", "w @ S @ w * gamma"])
+@pytest.mark.parametrize("term", ["gamma * w @ S @ w", "gamma * (w @ S @ w)", "w @ S @ w * gamma",
+                                  "gamma * w[a2] @ S @ w", "gamma * w @ S @ w[a2]"])
 def test_a_scaled_quadratic_form_in_every_spelling(term):
     """`gamma * w @ S @ w` parses as ((gamma * w) @ S) @ w: it was E401."""
     result = compile_text(HEAD + f"param gamma = 2\nminimize o: {term} - sum(w)\n").solve()
