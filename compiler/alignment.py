@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from compiler import ir
-from compiler.symbols import Symbol, index_text
+from compiler.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import error
 
 Index = tuple[Symbol, ...]
@@ -95,3 +95,22 @@ def name_of(node: ir.Expr) -> str:
 
 def _what(node: ir.Expr) -> str:
     return f"'{node.symbol.name}'" if isinstance(node, ir.Ref) else "this operand"
+
+
+def check_spread(of: Mapping[ir.Expr, Index], value: ir.Expr, declared: Index, index: Index,
+                 what: str) -> None:
+    """A value computed from indexed data is not silently copied along sets it lacks:
+    `param cov[a, a2] = diag(vol) @ corr` is one number (the '@' summed both sets), once
+    put in every cell. Refused (E301) unless the author names the value's sets."""
+    missing = tuple(s for s in declared if s not in index)
+    if not missing or explicit(of, value) or not (
+            index or any(r.symbol.index or r.symbol.kind is SymbolKind.SET
+                         for r in ir.refs(value))):
+        return
+    hint = (f"to give every label of {index_text(missing)} the same value, say so by naming "
+            f"the value's sets, as in `{name_of(value)}[{', '.join(s.name for s in index)}]`"
+            if index else "declare it as a scalar, or check the value: '@' sums over every "
+            "set the two sides share")
+    raise error("E301", f"{what} is indexed by {index_text(declared)} but its value by "
+                f"{index_text(index)}: it would be copied along {index_text(missing)}",
+                value.span, hint)

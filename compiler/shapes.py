@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from compiler import fixed_income_shapes, ir
-from compiler.alignment import aliases, check_alignment, explicit, name_of, reindexed
+from compiler.alignment import aliases, check_alignment, check_spread, name_of, reindexed
 from compiler.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import Diagnostics, error
 
@@ -309,20 +309,8 @@ class _ShapeChecker:
                     f"label) or add it to the declaration's index")
             raise error("E301", f"{what} is indexed by {index_text(declared)} but its value by "
                         f"{index_text(index)}", value.span, hint)
-        missing = [s for s in declared if s not in index]
-        if spread and missing and not explicit(self.shapes.of, value) and \
-                (index or any(r.symbol.index or r.symbol.kind is SymbolKind.SET
-                              for r in ir.refs(value))):
-            # `param cov[a, a2] = diag(vol) @ corr` is one number (the '@' summed both
-            # sets) copied into every cell: refused unless the author says so
-            hint = (f"to give every label of {index_text(tuple(missing))} the same value, "
-                    f"say so by naming the value's sets, as in `{name_of(value)}"
-                    f"[{', '.join(s.name for s in index)}]`" if index else
-                    "declare it as a scalar, or check the value: '@' sums over every set "
-                    "the two sides share")
-            raise error("E301", f"{what} is indexed by {index_text(declared)} but its value "
-                        f"by {index_text(index)}: it would be copied along "
-                        f"{index_text(tuple(missing))}", value.span, hint)
+        if spread:
+            check_spread(self.shapes.of, value, declared, index, what)
 
     def check_comparison(self, con: ir.Constraint, comparison: ir.Comparison) -> Index:
         index: Index = ()
