@@ -6,7 +6,6 @@ these nodes, so they are `eq=False`.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 from compiler.symbols import Symbol, SymbolKind
@@ -126,13 +125,6 @@ class Disjunction:
 Condition = Comparison | Disjunction
 
 
-class Role(enum.Enum):
-    """Who chooses a quantity: the decision maker or the adversary."""
-
-    DECISION = "decision"
-    ADVERSARY = "adversary"
-
-
 # ==== declarations ====
 
 
@@ -162,7 +154,6 @@ class VariableDef:
     lower: Expr | None = None
     upper: Expr | None = None
     flags: frozenset[str] = frozenset()
-    role: Role = Role.DECISION
     unit: str | None = None  # `variable notional[S] in $M`: its dimension (compiler/units.py)
 
 
