@@ -226,7 +226,8 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
     if ev.batch is not None or not (
             isinstance(inner, ir.BinOp) and inner.op is ir.BinOperator.MATMUL):
         return None
-    scale, vector = _scaled(ev, inner.left)
+    scale, vector = (None, inner.left) if _same(inner.left, node.right) else \
+        _scaled(ev, inner.left)  # `(c x) @ M @ (c x)` as written, or `c * x @ M @ x`
     if not _same(vector, node.right):
         return None
     x, matrix = ev(node.right), ev(inner.right)

@@ -31,6 +31,9 @@ from dsl.source import Span
 # HiGHS stops a MIP at a 1e-4 relative gap by default; a model's answer should be exact.
 MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
 BINDING_TOLERANCE = 1e-6
+# a reported optimum whose slack is below -1e-4 (scaled) breaks its constraint: far past
+# any solver's feasibility tolerance (1e-6), so only a wrong status is caught
+VIOLATION_TOLERANCE = 1e-4
 # answers a solver proved: an infeasible or unbounded model is explained by the diagnosis
 DEFINITE = ("optimal", "infeasible", "unbounded")
 
@@ -113,6 +116,8 @@ class CompiledModel:
             result = self._polished(result)
         if status == "optimal" and self.is_mixed_integer and self.lowered.exact:
             self._fixed_integer_duals(result)
+        if result.status == "optimal" and name == "SCIP":
+            _refuse_violations(result)
         return result
 
     def _confirmed(self, status: str, notes: list[str]) -> str:
@@ -263,6 +268,28 @@ class CompiledModel:
             return bool(flags)
         labelled = self.labelled(flags.astype(float), index)
         return labelled.astype(bool) if isinstance(labelled, pd.Series | pd.DataFrame) else None
+
+
+def _refuse_violations(result: Result) -> None:
+    """A status is never "optimal" for an answer that breaks a constraint: measured on the
+    report's slacks. Checked after SCIP, whose cvxpy interface returned "optimal" for a
+    row 0 <= -1 (the other solvers' answers are checked by the tests and the fuzzer)."""
+    broken = []
+    for name, report in result.constraints.items():
+        slack = np.asarray(report.slack if not isinstance(report.slack, pd.Series |
+                                                          pd.DataFrame)
+                           else report.slack.to_numpy(), dtype=float)
+        value = np.asarray(report.value if not isinstance(report.value, pd.Series |
+                                                          pd.DataFrame)
+                           else report.value.to_numpy(), dtype=float) \
+            if report.value is not None else np.zeros_like(slack)
+        tolerance = VIOLATION_TOLERANCE * np.maximum(1.0, np.abs(value))
+        if np.any(slack < -tolerance):
+            broken.append(f"{name} (slack {float(np.min(slack)):.3g})")
+    if broken:
+        result.status = "solver_error"
+        result.notes.append("the solver reported 'optimal', but its answer breaks "
+                            f"{', '.join(broken)}: not reported as optimal")
 
 
 def _substituted(node: Any, replacements: dict[int, Any]) -> Any:

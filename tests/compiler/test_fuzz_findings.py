@@ -64,3 +64,34 @@ def test_an_unbounded_mixed_integer_model_says_unbounded():
                           "variable w[s] integer >= 0 <= 1\nvariable x\n"
                           "maximize obj: 3 * mean(x * p5) + w @ p1\n").solve()
     assert result.status == "unbounded"
+
+
+def test_a_quadratic_form_of_a_scaled_vector_in_a_constraint():
+    """F7: `(0.5 * (1.5 * w)) @ P @ (0.5 * (1.5 * w)) <= 0.5` was E402; it is
+    quad_form(0.75 w, P) <= 0.5, checked against plain cvxpy."""
+    import cvxpy as cp
+    import numpy as np
+
+    P = np.array([[2.75, 0.75, -1.75], [0.75, 2, -0.25], [-1.75, -0.25, 2.75]])
+    result = compile_text('set s = ["5Y", "7Y", "10Y"]\nset s2 = s\n'
+                          "param P[s, s2] = [[2.75, 0.75, -1.75], [0.75, 2, -0.25], "
+                          "[-1.75, -0.25, 2.75]]\nvariable w[s] >= -0.5 <= 2\n"
+                          "maximize obj: sum(w)\nsubject to\n"
+                          "    c: (0.5 * (1.5 * w)) @ P @ (0.5 * (1.5 * w)) <= 0.5\n").solve()
+    w = cp.Variable(3)
+    oracle = cp.Problem(cp.Maximize(cp.sum(w)),
+                        [w >= -0.5, w <= 2, cp.quad_form(0.75 * w, P) <= 0.5])
+    oracle.solve(solver=cp.CLARABEL)
+    assert result.objective == pytest.approx(oracle.value, rel=1e-6)
+
+
+def test_an_answer_that_breaks_a_constraint_is_never_optimal():
+    """F12: cvxpy's SCIP interface said "optimal" for a robust integer model whose row
+    `-2 <= 0.5 * (w - w) <= -1` no point satisfies (0 is not below -1)."""
+    result = compile_text('set s = [2, 3]\nset s2 = s\nparam c[s] = [0, -0.25]\n'
+                          "param L[s, s2] = [[0.5, 0], [0, 1.5]]\n"
+                          "uncertain u[s] in ellipsoid(c, precision = L, radius = 2)\n"
+                          "variable w[s] integer >= 0 <= 1\n"
+                          "maximize obj: (0.5 * w) @ u\n"
+                          "subject to\n    r: -2 <= (0.5 * (w - w)) <= -1\n").solve()
+    assert result.status != "optimal" and not result.status.startswith("optimal")

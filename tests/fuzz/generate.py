@@ -21,9 +21,7 @@ from fuzz.terms import Picker, Terms
 from fuzz.uncertainty import block, declare
 
 # feature -> the finding (fuzz_findings.md) that keeps it out of the in-suite tests.
-KNOWN_BROKEN: dict[str, str] = {
-    "quad_matmul": "F7: A @ P @ A for an affine A -> E402 unknown curvature in some forms",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 FEATURES = {
     "lp": "abs pos neg max min norm1 norm_inf, linear constraints and chains",
