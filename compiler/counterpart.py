@@ -104,7 +104,7 @@ class Extractor:
 
     def _affine_only(self, node: ir.Expr, factor: Any, lin: Lin) -> None:
         """A coefficient of u must stay affine in the decisions: decision * decision is not."""
-        if _varies(factor) and any(_varies(k) for k in lin.coef.values()):
+        if tensor.varies(factor) and any(tensor.varies(k) for k in lin.coef.values()):
             raise NotAffine(node, "the uncertain quantity's coefficient would be a product of "
                             "decisions")
 
@@ -211,10 +211,6 @@ class Extractor:
                           for x, s in zip(node.labels, inner.index, strict=False))
         return Lin(self.ev.index(node), inner.const[positions],
                    {u: k[positions] for u, k in inner.coef.items()})
-
-
-def _varies(value: Any) -> bool:
-    return tensor.is_expr(value) and not value.is_constant()
 
 
 def _label(node: ir.Expr) -> str | float:

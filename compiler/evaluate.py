@@ -204,7 +204,7 @@ def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
         return quad
     li, ri = ev.index(node.left), ev.index(node.right)
     left, right = ev(node.left), ev(node.right)
-    if ev.saddle is not None and _varies(left) and _varies(right):
+    if ev.saddle is not None and tensor.varies(left) and tensor.varies(right):
         pairs = ev.pairs(node)
         if len(li) == 1 and len(ri) == 1 and len(pairs) == 1:
             return ev.saddle.inner(left, right)
@@ -212,10 +212,6 @@ def _matmul(ev: Evaluator, node: ir.BinOp) -> Value:
         return tensor.batched_contract(left, li, right, ri, ev.pairs(node), ev.index(node),
                                        ev.batch)
     return tensor.contract(left, li, right, ri, ev.pairs(node))
-
-
-def _varies(value: Value) -> bool:
-    return tensor.is_expr(value) and not value.is_constant()
 
 
 def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
@@ -234,8 +230,8 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
     ev(inner.left)
     if not tensor.is_expr(x) or not x.is_affine() or len(ev.index(inner.right)) != 2:
         return None
-    if _varies(matrix):
-        if ev.saddle is None or not _varies(x) or scale is not None:
+    if tensor.varies(matrix):
+        if ev.saddle is None or not tensor.varies(x) or scale is not None:
             return None
         ev.lowered[inner] = None  # the inner product is not lowered on its own
         return ev.saddle.quad_form(x, matrix)
@@ -345,4 +341,3 @@ DISPATCH: dict[type, Callable[[Evaluator, Any], Value]] = {
     ir.Attr: _attr,
     ir.Range: _range,
 }
-

@@ -133,7 +133,7 @@ class _AffineRows:
                 if not matrices:
                     extremes.append(_expression(const[row]))
                     continue
-                if not any(_varies(matrix[row]) for matrix in matrices.values()):
+                if not any(tensor.varies(matrix[row]) for matrix in matrices.values()):
                     # no decision in this element's u-coefficients: its worst case is a
                     # number, the adversary's own small problem (saddle_max needs a decision)
                     local = {u: self.robust._instance(u, cp.Variable) for u in matrices}
@@ -286,7 +286,3 @@ def _vector(value: Any) -> Any:
         return cp.reshape(value, (int(np.prod(value.shape)) if value.shape else 1,),
                           order="C")
     return np.asarray(value, dtype=float).reshape(-1)
-
-
-def _varies(value: Any) -> bool:
-    return tensor.is_expr(value) and not value.is_constant()

@@ -22,6 +22,11 @@ def is_expr(value: Value) -> bool:
     return isinstance(value, cp.Expression)
 
 
+def varies(value: Value) -> bool:
+    """A cvxpy expression that holds a variable (not a constant wrapped as one)."""
+    return is_expr(value) and not value.is_constant()
+
+
 def permute(value: Value, order: list[int]) -> Value:
     if order == sorted(order):
         return value
