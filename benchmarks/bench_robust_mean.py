@@ -35,8 +35,9 @@ What is timed, end to end, in one process, with CLARABEL everywhere:
 * `--what-if`: two patched Saddle runs, measuring this benchmark's suggestions for
   compiler/ (the patches live here, for the run only; compiler/ is not edited):
   "cholesky" factors the ellipsoid's covariance by Cholesky instead of `eigh`
-  (`compiler.sets.BUILDERS["ellipsoid"]`); "cholesky+psd" also checks `quad_form`'s matrix
-  with one Cholesky and hands cvxpy `cp.psd_wrap(P)` (`compiler.builtins.LOWER`).
+  (`Ellipsoid.parse`, compiler/uncertainty/sets/ellipsoid.py); "cholesky+psd" also
+  checks `quad_form`'s matrix with one Cholesky and hands cvxpy `cp.psd_wrap(P)`
+  (`compiler.builtins.REGISTRY`).
 
 On a small or shared machine run with OPENBLAS_NUM_THREADS=1: multi-threaded LAPACK
 calls (eigh, Cholesky) then swing by 10-100x with the load (eigh of 500 x 500 measured at
@@ -54,6 +55,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import dataclasses
 import functools
 import gc
 import os
@@ -86,10 +88,11 @@ from profiling import (  # noqa: E402
 )
 from profiling import instrument as instrument_backend  # noqa: E402
 
-from compiler import builtins, pipeline, robust, saddle, sets  # noqa: E402
+from compiler import builtins, pipeline, robust, saddle  # noqa: E402
 from compiler import data as saddle_data  # noqa: E402
 from compiler.api import compile_model, loads  # noqa: E402
 from compiler.saddle import RobustModel  # noqa: E402
+from compiler.uncertainty.sets.ellipsoid import Ellipsoid  # noqa: E402
 
 SOLVER = "CLARABEL"
 RTOL = 1e-5
@@ -170,28 +173,30 @@ def clear_csv_cache() -> None:
 def cholesky_ellipsoid() -> Iterator[None]:
     """What-if: an ellipsoid given by a positive definite covariance is factored by
     Cholesky (triangular, no eigh); any other ellipsoid as before."""
-    original = sets.BUILDERS["ellipsoid"]
+    original = Ellipsoid.__dict__["parse"]  # the classmethod itself, put back below
+    parse = Ellipsoid.parse
 
-    def build(args: Any) -> dict[str, Any]:
+    def build(cls: type[Ellipsoid], args: Any) -> Ellipsoid:
         call = args.call
         if call.kwarg("covariance") is None or call.kwarg("shape") is not None or \
                 call.kwarg("precision") is not None:
-            return original(args)
+            return parse(args)
         radius = args.scalar(1, "radius", 1.0)
         matrix = args.matrix("covariance")[0]
         try:
             factor = np.linalg.cholesky((matrix + matrix.T) / 2)
         except np.linalg.LinAlgError:  # semidefinite: eigh, as before
-            return original(args)
+            return parse(args)
         if radius < 0:
-            return original(args)
-        return {"center": args.over_u(0, "center"), "radius": radius, "L": factor}
+            return parse(args)
+        return cls(args.symbol, args.shape, args.definition, args.over_u(0, "center"),
+                   radius, factor)
 
-    sets.BUILDERS["ellipsoid"] = build
+    Ellipsoid.parse = classmethod(build)  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:
-        sets.BUILDERS["ellipsoid"] = original
+        Ellipsoid.parse = original  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager
@@ -199,10 +204,10 @@ def psd_quad_form() -> Iterator[None]:
     """What-if: quad_form checks its matrix with one Cholesky and hands cvxpy
     `cp.psd_wrap(P)`, so cvxpy skips its own PSD test (ARPACK shift-invert: two dense LU
     factorizations per is_dcp check)."""
-    original = builtins.LOWER["quad_form"]
+    original = builtins.REGISTRY["quad_form"]
 
     def quad_form(ev: Any, node: Any) -> Any:
-        value = original(ev, node)
+        value = original.lower(ev, node)
         if not isinstance(value, QuadForm):
             return value
         x, matrix = value.args
@@ -212,11 +217,11 @@ def psd_quad_form() -> Iterator[None]:
             return value
         return cp.quad_form(x, cp.psd_wrap(matrix.value))
 
-    builtins.LOWER["quad_form"] = quad_form
+    builtins.REGISTRY.replace(dataclasses.replace(original, lower=quad_form))
     try:
         yield
     finally:
-        builtins.LOWER["quad_form"] = original
+        builtins.REGISTRY.replace(original)
 
 
 def what_if_patches(what_if: str | None) -> contextlib.AbstractContextManager:

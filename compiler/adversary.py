@@ -6,15 +6,14 @@
 the counterpart that produced the answer is reused:
 
 * a term affine in the uncertain quantities (its coefficients at the decision split out by
-  the extractor, the decisions being numbers), each set box, ball, ellipsoid, budget or
-  simplex written alone, takes the set's closed form, computed here in numpy from the
-  set's data: box a'mid + |a|'half, ball a'c + r ||a||_q (q the dual norm), ellipsoid
-  a'c + r ||L'a||_2, budget a'c + the floor(gamma) largest |dev_i a_i| and the fraction
-  of the next, simplex total * max(a);
-* anything else (a polyhedron, a block of constraints, a log-sum-exp, a term that is not
-  affine in them) is one conic problem over the sets as declared (their primal
-  definitions, `instances.set_instance`), one copy of the uncertain quantities per element
-  (the problem separates, so its optimum is each element's).
+  the extractor, the decisions being numbers), each set written alone, takes the set's
+  closed form in numpy (`UncertaintySet.support_value`: box a'mid + |a|'half, ball
+  a'c + r ||a||_q with q the dual norm, ellipsoid a'c + r ||L'a||_2, budget a'c + the
+  floor(gamma) largest |dev_i a_i| and the fraction of the next, simplex total * max(a));
+* anything else (a set without one, such as a polyhedron or a block of constraints, a
+  log-sum-exp, a term that is not affine in them) is one conic problem over the sets as
+  declared (their primal definitions, `instances.set_instance`), one copy of the uncertain
+  quantities per element (the problem separates, so its optimum is each element's).
 """
 
 from __future__ import annotations
@@ -27,21 +26,20 @@ import cvxpy as cp
 import numpy as np
 
 from compiler import ir, tensor
-from compiler.counterpart import Extractor, Lin, NotAffine, difference
+from compiler.affine import Lin, NotAffine
+from compiler.counterpart import Extractor, difference
 from compiler.evaluate import Evaluator
 from compiler.instances import set_instance
 from compiler.problem import CLARABEL_RETRY
 from compiler.robust_forms import pieces
-from compiler.sets import UncertaintySet
 from compiler.solver_choice import NoSolver, default_solver
 from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
+from compiler.uncertainty.base import NoClosedForm, UncertaintySet
 from dsl.errors import SpecError
 
 if TYPE_CHECKING:
     from compiler.saddle import RobustModel
-
-CLOSED_FORMS = ("box", "ball", "ellipsoid", "budget", "simplex")
 
 
 class Unanswered(Exception):
@@ -98,11 +96,11 @@ class Adversary:
             if low is None or sign < 0:
                 return None
             return self._split_extreme(high, low, index)
-        if not all(_closed(sets[u]) for u in lin.coef):
+        if not all(sets[u].closed_form_alone for u in lin.coef):
             return None
         try:
             return _affine_extreme(lin, extractor, index, sets, sign)
-        except Unanswered:
+        except (Unanswered, NoClosedForm):
             return None
 
     def _split_extreme(self, high: ir.Expr, low: ir.Expr,
@@ -115,14 +113,14 @@ class Adversary:
             split = pieces(extractor, high, low, index)
         except (NotAffine, SpecError):
             return None
-        if not all(_closed(sets[u]) for piece in split for u in piece.lin.coef):
+        if not all(sets[u].closed_form_alone for piece in split for u in piece.lin.coef):
             return None
         shape = tuple(extractor.ev.sizes(index))
         worst: np.ndarray | None = None
         for piece in split:
             try:
                 values = _affine_extreme(piece.lin, extractor, index + piece.extra, sets, 1.0)
-            except Unanswered:
+            except (Unanswered, NoClosedForm):
                 return None
             extra = tuple(extractor.ev.sizes(piece.extra))
             along = values.reshape((math.prod(shape) if shape else 1,) +
@@ -178,14 +176,6 @@ def _solve(problem: cp.Problem) -> None:
         raise Unanswered(f"the adversary's problem ended '{problem.status}' in {name}")
 
 
-def _closed(uset: UncertaintySet) -> bool:
-    """A standard set written alone (no lines, bounds or sign flags added to it)."""
-    d = uset.definition
-    return uset.kind in CLOSED_FORMS and (d is None or (
-        not d.constraints and d.lower is None and d.upper is None
-        and not {"nonneg", "nonpos"} & d.flags))
-
-
 def _affine_extreme(lin: Lin, extractor: Extractor, index: tuple[Symbol, ...],
                     sets: dict[Symbol, UncertaintySet], sign: float) -> np.ndarray:
     """b + sum_u sign * support_u(sign * A_u), row by row: the sets are independent, so the
@@ -199,34 +189,8 @@ def _affine_extreme(lin: Lin, extractor: Extractor, index: tuple[Symbol, ...],
         n = extractor.size(u)
         full = tensor.broadcast(_number(k), index + (s,), index + (s,), tuple(shape) + (n,))
         matrix = np.asarray(_number(full), dtype=float).reshape(count, n)
-        total += sign * support(sets[u], sign * matrix)
+        total += sign * sets[u].support_value(sign * matrix)
     return total
-
-
-def support(uset: UncertaintySet, a: np.ndarray) -> np.ndarray:
-    """Row by row, max over the set of a_i'u (u flattened in C order), in closed form."""
-    d, shape = uset.data, uset.shape
-
-    def flat(value: Any) -> np.ndarray:
-        return np.broadcast_to(np.asarray(value, dtype=float), shape).reshape(-1)
-
-    if uset.kind == "box":
-        return np.maximum(a * flat(d["lo"]), a * flat(d["hi"])).sum(axis=1)
-    if uset.kind == "simplex":
-        return float(d["total"]) * a.max(axis=1)
-    center = a @ flat(d["center"])
-    if uset.kind == "ball":
-        dual = {1: np.inf, 2: 2, "inf": 1}[d["p"]]
-        return center + d["radius"] * np.linalg.norm(a, dual, axis=1)
-    if uset.kind == "ellipsoid":
-        return center + d["radius"] * np.linalg.norm(a @ d["L"], 2, axis=1)
-    if uset.kind == "budget":
-        gains = -np.sort(-np.abs(a * flat(d["deviation"])[None, :]), axis=1)
-        gamma = min(float(d["gamma"]), gains.shape[1])
-        whole = int(math.floor(gamma))
-        extra = gains[:, whole] * (gamma - whole) if whole < gains.shape[1] else 0.0
-        return center + gains[:, :whole].sum(axis=1) + extra
-    raise ValueError(f"no closed form for a {uset.kind} set")
 
 
 def _number(value: Any) -> Any:

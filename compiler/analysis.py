@@ -21,15 +21,16 @@ import pandas as pd
 
 from compiler import ir, tensor
 from compiler.bindings import Bindings
+from compiler.describe import short
 from compiler.evaluate import Evaluator
 from compiler.instances import set_instance
 from compiler.problem import CLARABEL_RETRY, labelled
 from compiler.result import ConstraintReport, Result
-from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
-from compiler.solver_choice import installed_solvers
+from compiler.solver_choice import installed_solvers, problem_class
 from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
+from compiler.uncertainty.base import Instance, UncertaintySet
 from dsl.errors import error
 
 TOLERANCE = 1e-7  # a worst-case slack this small counts as binding
@@ -50,6 +51,21 @@ class WorstCaseAnalysis:
         # the adversary's problem of each question, by what it asks (`saddle compile --emit`)
         self.problems: dict[str, cp.Problem] = {}
         self._check()
+
+    def emit(self) -> str:
+        """The adversary's problem of each question."""
+        lines = [f"worst-case analysis {self.model.name}: one adversary problem per question"]
+        for what, problem in self.problems.items():
+            lines += [f"{what}: {problem_class(problem)}, "
+                      f"{sum(v.size for v in problem.variables())} scalars",
+                      f"  {short(str(problem.objective))}"]
+            lines += [f"  {short(str(c))}" for c in problem.constraints]
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        return (f"worst-case analysis (no decisions): the objective and "
+                f"{len(self.model.constraints)} limit(s), each the adversary's own convex "
+                "problem")
 
     def _check(self) -> None:
         """Located errors before any solve: each limit's form, each question's curvature."""
@@ -105,7 +121,7 @@ class WorstCaseAnalysis:
 
     def _worst(self, expr: ir.Expr, minimize: bool, solver: str | None,
                options: dict[str, Any], what: str, element: int | None = None,
-               solve: bool = True) -> tuple[str, float | None, Evaluator, dict]:
+               solve: bool = True) -> tuple[str, float | None, Evaluator, dict[str, Any]]:
         instances = self._instances()
         ev = Evaluator(self.shapes, self.bindings,
                        {u: i.expression for u, i in instances.items()}, self.lets)
@@ -146,7 +162,7 @@ class WorstCaseAnalysis:
                                      else float(problem.value)), ev, chosen
 
     def _limit(self, con: ir.Constraint, solver: str | None,
-               options: dict[str, Any]) -> tuple[ConstraintReport, dict, str]:
+               options: dict[str, Any]) -> tuple[ConstraintReport, dict[str, Any], str]:
         """Each element's worst case of `lhs - rhs` (down for >=, up for <=)."""
         lhs, rhs, op = _limit_sides(con)
         index = self.shapes.constraints[con.name]

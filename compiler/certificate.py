@@ -59,13 +59,13 @@ def certify(robust: RobustModel, result: Result) -> None:
         f"{objective.name} (objective)"
     entry = _objective_entry(robust, adversary, result)
     result.certificate[key] = entry
-    result.gap = None if entry.gap is None else float(entry.gap)
+    result.gap = None if entry.gap is None else float(np.asarray(entry.gap))
     _note(result, key, entry, [key])
     for con in robust.model.constraints:
         condition = con.condition
         if con.name not in robust.robust or not isinstance(condition, ir.Comparison):
             continue
-        measured = []
+        measured: list[_Part] = []
         for k, op in enumerate(condition.ops):
             label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
             part = _part(robust, adversary, con, k, op, result)
@@ -183,6 +183,10 @@ def _part(robust: RobustModel, adversary: Adversary, con: ir.Constraint, k: int,
     return _Part(entry, worst, slack, limit, labels)
 
 
+def _at(values: np.ndarray | None, i: int, missing: float | None) -> float | None:
+    return float(values[i]) if values is not None else missing
+
+
 def _part_slack(part: Any, shape: tuple[int, ...]) -> np.ndarray:
     """The solve's own slack of a part (as `CompiledModel.report` computes it), flat."""
     lhs, rhs = (np.asarray(side.value if tensor.is_expr(side) else side, dtype=float)
@@ -224,9 +228,8 @@ def _note(result: Result, key: str, entry: CertificateEntry, labels: list[str]) 
             for name in ("worst", "own", "gap", "slack")}
     said = []
     for i in np.flatnonzero(~flags)[:SHOWN]:
-        worst, own, gap = (flat[n][i] if flat[n] is not None else math.nan
-                           for n in ("worst", "own", "gap"))
-        slack = flat["slack"][i] if flat["slack"] is not None else None
+        worst, own, gap = (_at(flat[n], i, math.nan) for n in ("worst", "own", "gap"))
+        slack = _at(flat["slack"], i, None)
         fails = f", and it fails there (slack {slack:.6g})" if slack is not None and \
             slack < 0 and not math.isclose(slack, 0.0, abs_tol=1e-12) else ""
         said.append(f"'{labels[i]}': the solve's worst case {own:.10g}, the adversary's "

@@ -22,8 +22,7 @@ import cvxpy as cp
 import numpy as np
 
 from compiler.named_rows import NamedRows
-from compiler.problem import MIP_DEFAULTS
-from compiler.solver_choice import NoSolver, default_solver
+from compiler.solver_choice import MIP_DEFAULTS, NoSolver, default_solver
 from compiler.solver_output import solve_problem
 
 MAX_SOLVES = 120  # feasibility solves the deletion filter may spend

@@ -4,8 +4,8 @@ standard sets, the adversary's problem is solved in closed form by duality.
 A term f(x, u) that is affine in u is split as f = b(x) + sum_u A_u(x) vec(u), with b and
 A_u affine in the decisions (`extract`). Then, row by row,
 
-    max over u in U of f = b + support_U(A_u)        (sets.py: box -> l1 term,
-    min over u in U of f = b - support_U(-A_u)        ellipsoid -> SOC, budget -> LP dual)
+    max over u in U of f = b + support_U(A_u)        (UncertaintySet.support: box -> l1
+    min over u in U of f = b - support_U(-A_u)        term, ellipsoid -> SOC, budget -> LP dual)
 
 so a robust model becomes one ordinary cvxpy problem: faster than the saddle form, and it
 takes integer decisions. Terms that are not affine in u raise `NotAffine` (the DSP path
@@ -15,38 +15,20 @@ takes them).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import cvxpy as cp
 import numpy as np
 
 from compiler import entropy, ir, tensor
+from compiler.affine import Index, Lin, NotAffine
 from compiler.entropy import EntropyTerm
 from compiler.evaluate import Evaluator
 from compiler.lower import Part
 from compiler.shapes import contraction
 from compiler.symbols import Symbol, SymbolKind
 from dsl.source import synthetic_span
-
-Index = tuple[Symbol, ...]
-
-
-class NotAffine(Exception):
-    """The term is not affine in an uncertain quantity (with data or decision coefficients)."""
-
-    def __init__(self, node: ir.Expr, reason: str):
-        super().__init__(reason)
-        self.node, self.reason = node, reason
-
-
-@dataclass
-class Lin:
-    """b + sum_u A_u vec(u): `const` over `index`; each coefficient over index + (k_u,)."""
-
-    index: Index
-    const: Any
-    coef: dict[Symbol, Any] = field(default_factory=dict)
 
 
 class Extractor:
@@ -260,8 +242,6 @@ def worst_case_form(lin: Lin, index: Index, shape: tuple[int, ...], sets: dict[S
             matrix = cp.Constant(np.asarray(matrix, dtype=float))
         stand_in = matrix
         if not matrix.is_affine():  # a convex coefficient, on a set where u >= 0
-            from compiler.robust_forms import relaxed
-
             stand_in, bound = relaxed(matrix, sign, sets[u].bounds(), u.name)
             aux += bound
         support, rows_aux = sets[u].support(sign * stand_in)
@@ -298,74 +278,46 @@ def robust_part(worst: Any, op: ir.Relation, extractor: Extractor, lhs: ir.Expr,
     return Part(worst, ir.Relation.LE, 0.0, constraint)
 
 
-def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
-                      sets: dict[Symbol, Any], robust: dict[str, set[Symbol]],
-                      reused: Extractor | None) -> tuple[Any, list[RobustRow]]:
-    """The explicit robust counterpart: the certain model lowered as usual, the objective
-    and every robust constraint replaced by their worst-case forms (rows kept for the
-    worst-case report). `reused` is the backend check's extractor (same variables)."""
-    from compiler.lower import lower
-    from compiler.robust_forms import counterpart_rows, pieces
-
-    variables = ({s: v for s, v in reused.ev.variables.items()
-                  if s.kind is SymbolKind.VARIABLE} if reused is not None else None)
-    lowered = lower(model, shapes, bindings, exact, skip=set(robust), with_objective=False,
-                    variables=variables)  # type: ignore[arg-type]
-    if lowered.evaluator is None:  # lower always sets it
-        raise RuntimeError("no evaluator")
-    extractor = reused or Extractor(lowered.evaluator, model)
-    objective = model.objective
-    sign = 1.0 if objective.sense is ir.Sense.MINIMIZE else -1.0
-    total, extra, matrices = worst_case_form(extractor.extract(objective.expr), (), (), sets,
-                                             sign, extractor)
-    lowered.objective = total[0]
-    rows = [RobustRow("objective", matrices, sign)]
-    checks: list[tuple[str, Any, float]] = [("objective", total[0], -sign)]
-    for con in model.constraints:
-        condition = con.condition
-        if con.name not in robust or not isinstance(condition, ir.Comparison):
-            continue
-        index = shapes.constraints[con.name]
-        shape = tuple(bindings.size(s) for s in index)
-        parts = []
-        for k, op in enumerate(condition.ops):
-            lhs, rhs = condition.terms[k], condition.terms[k + 1]
-            high, low = (lhs, rhs) if op is ir.Relation.LE else (rhs, lhs)
-            label = con.name if len(condition.ops) == 1 else f"{con.name} (part {k + 1})"
-            worst, aux, row = counterpart_rows(extractor, pieces(extractor, high, low, index),
-                                               index, shape, sets, label)
-            extra += aux
-            rows.append(row)
-            checks.append((label, worst, -1.0))
-            parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
-        lowered.parts[con.name] = parts
-    lowered.extra += extra + entropy_rows(extractor, sets, checks, rows)
-    return lowered, rows
+# Relaxing. A coefficient of u that is convex in the decisions (`u * square(x - c)`) is
+# replaced by a variable s >= the coefficient. Where u >= 0 on its set the adversary's best
+# response is nondecreasing in s, so the optimum takes s = the coefficient and the form is
+# exact (u <= 0 and a concave coefficient likewise).
+SIGN_TOL = 1e-9
 
 
-def entropy_rows(extractor: Extractor, sets: dict[Symbol, Any],
-                 checks: list[tuple[str, Any, float]], rows: list[RobustRow]) -> list[Any]:
-    """t <= D(h, nu) for each log-sum-exp stood in for, where every expression that holds t
-    moves the right way with it (`direction` +1: must not fall as t rises)."""
-    from dsl.errors import error
+class NoForm(Exception):
+    """No convex form for a coefficient of u: the reason."""
 
-    out: list[Any] = []
-    for term in extractor.entropy:
-        users = [(name, expression, direction) for name, expression, direction in checks
-                 if tensor.is_expr(expression)
-                 and any(v is term.t for v in expression.variables())]
-        for _, expression, direction in users:
-            slope = entropy.slope(expression, term.t) * direction
-            if not np.all(np.isfinite(slope)) or np.any(slope < 0):
-                raise error("E412", "the adversary would raise this log-sum-exp, which is "
-                            "convex in the uncertain quantity", term.node.span,
-                            "a weighted log-sum-exp works for you only where the adversary "
-                            "lowers it: subtract it in a minimize objective, add it in a "
-                            "maximize one, or keep it on the large side of >=")
-        if not users:
-            continue
-        d, aux, pull = term.dual(sets[term.u].support)
-        out += [term.t <= d, *aux]
-        matrix = cp.reshape(pull, (1, pull.shape[0]), order="C")
-        rows += [RobustRow(name, {term.u: matrix}, 1.0) for name, _, _ in users]
-    return out
+
+def relaxed(coef: Any, sign: float, bounds: tuple[np.ndarray, np.ndarray] | None,
+            name: str) -> tuple[Any, list[cp.Constraint]]:
+    """`coef` (the adversary maximizes sign * coef'u) with a non-affine coefficient
+    replaced by a variable s and the constraint that bounds it (see the module doc).
+
+    Raises:
+        NoForm: the coefficient's curvature and u's sign on its set do not fit.
+    """
+    if not tensor.is_expr(coef) or coef.is_affine():
+        return coef, []
+    a = sign * coef
+    low, high = bounds if bounds is not None else (None, None)
+    if a.is_convex():
+        if low is None or np.any(low < -SIGN_TOL):
+            raise NoForm(f"the coefficient of '{name}' is {_curvature(sign, 'convex')} in "
+                         f"the decisions, which needs '{name}' >= 0 on its set, and it can "
+                         "be negative there")
+        s = cp.Variable(coef.shape)
+        return s, [sign * s >= a]
+    if a.is_concave():
+        if high is None or np.any(high > SIGN_TOL):
+            raise NoForm(f"the coefficient of '{name}' is {_curvature(sign, 'concave')} in "
+                         f"the decisions, which needs '{name}' <= 0 on its set, and it can "
+                         "be positive there")
+        s = cp.Variable(coef.shape)
+        return s, [sign * s <= a]
+    raise NoForm(f"the coefficient of '{name}' is neither convex nor concave in the "
+                 "decisions")
+
+
+def _curvature(sign: float, of_a: str) -> str:
+    return of_a if sign > 0 else ("concave" if of_a == "convex" else "convex")

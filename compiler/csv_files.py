@@ -15,7 +15,7 @@ import io
 import lzma
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from dsl.errors import error
 from dsl.source import Span
@@ -24,10 +24,11 @@ from dsl.source import Span
 # numbers (~0.5 GB as float64), far beyond any model's data and well within a laptop.
 MAX_CSV_BYTES = 512 * 2**20
 
+# each opener's file object reads bytes; typeshed does not call them IO[bytes]
 STREAMS: dict[str, Callable[[Path], IO[bytes]]] = {
-    ".gz": lambda p: gzip.open(p, "rb"),
-    ".bz2": lambda p: bz2.open(p, "rb"),
-    ".xz": lambda p: lzma.open(p, "rb"),
+    ".gz": lambda p: cast(IO[bytes], gzip.open(p, "rb")),
+    ".bz2": lambda p: cast(IO[bytes], bz2.open(p, "rb")),
+    ".xz": lambda p: cast(IO[bytes], lzma.open(p, "rb")),
 }
 ARCHIVES = {".zip", ".zst", ".tar", ".tgz", ".tbz2", ".txz", ".7z", ".rar", ".lz4", ".z"}
 # what a broken compressed stream raises while it is read
@@ -47,7 +48,7 @@ class _Capped(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
         chunk = self.stream.read(min(len(buffer), self.limit + 1 - self.count))
         self.count += len(chunk)
         if self.count > self.limit:

@@ -83,7 +83,7 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
         if flags:  # pandas made them bool: read those columns again as the text they are
             text = _read(path, span, usecols=flags, dtype=str)
             for k, i in enumerate(flags):
-                table.isetitem(i, text.iloc[:, k])
+                table.isetitem(i, text.iloc[:, k].to_numpy())
     except csv_files.TooLarge:
         raise csv_files.too_large(path, span) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from compiler.resolve import resolve
 from compiler.shapes import check_shapes
-from compiler.solver_choice import problem_class
 from compiler.symbols import SymbolKind, index_text
 from dsl import ast
 
@@ -38,47 +37,20 @@ def describe_ir(model: ast.Model) -> str:
 def describe_problem(compiled: CompiledModel, brief: bool = False) -> str:
     """A summary of the compiled cvxpy problem, or (brief) one line for `saddle check`."""
     problem = compiled.problem
-    sizes = sum(v.size for v in problem.variables())
-    summary = (f"{problem_class(problem)}, {len(problem.variables())} variables "
-               f"({sizes} scalars), {len(problem.constraints)} cvxpy constraints")
+    summary = compiled.summary()
     if brief:
-        return f"{summary}; solver {compiled.default_solver()}"
-    lines = [f"model {compiled.model.name}: {summary}",
-             f"objective: {_short(str(problem.objective))}"]
+        return summary
+    lines = [f"model {compiled.model.name}: {summary.rsplit('; solver', 1)[0]}",
+             f"objective: {short(str(problem.objective))}"]
     for name, parts in compiled.lowered.parts.items():
         for part in parts:
-            lines.append(f"{name}: {_short(str(part.constraint))}")
+            lines.append(f"{name}: {short(str(part.constraint))}")
     for name, form in compiled.lowered.exact.items():
         lines.append(f"{name}: {form.note()}")
     lines.extend(f"note: {n}" for n in compiled.notes)
     return "\n".join(lines)
 
 
-def describe_compiled(compiled: Any) -> str:
-    """`saddle compile --emit cvxpy` for each kind of compiled model: a plain problem, a
-    robust model's backend problem, a rolling model's first window, a worst-case analysis's
-    adversary problems."""
-    if hasattr(compiled, "lowered"):  # CompiledModel
-        return describe_problem(compiled)
-    if hasattr(compiled, "backend") and hasattr(compiled, "compiled"):  # RobustModel
-        return (f"robust model {compiled.model.name}: the {compiled.backend} backend's "
-                f"problem\n" + describe_problem(compiled.compiled))
-    if hasattr(compiled, "window"):  # RollingModel
-        first = compiled.window(0)
-        how = ("one vectorized problem over all windows" if compiled.vectorized is not None
-               else "one problem per window")
-        return (f"rolling model {compiled.model.name}: {len(compiled)} windows, solved as "
-                f"{how}; the window ending {first.end}:\n" +
-                describe_problem(compiled.compiled(0)))
-    lines = [f"worst-case analysis {compiled.model.name}: one adversary problem per question"]
-    for what, problem in compiled.problems.items():
-        lines += [f"{what}: {problem_class(problem)}, "
-                  f"{sum(v.size for v in problem.variables())} scalars",
-                  f"  {_short(str(problem.objective))}"]
-        lines += [f"  {_short(str(c))}" for c in problem.constraints]
-    return "\n".join(lines)
-
-
-def _short(text: str, limit: int = 240) -> str:
+def short(text: str, limit: int = 240) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

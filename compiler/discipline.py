@@ -16,6 +16,7 @@ import numpy as np
 from cvxpy.atoms.quad_form import QuadForm
 
 from compiler import ir, tensor
+from compiler.builtins import lookup
 from compiler.lower import Lowered
 from dsl.errors import Diagnostics, SpecError, error
 
@@ -27,25 +28,20 @@ NEEDS = {
 
 
 def _children(node: ir.Expr, model: ir.Model) -> Iterator[ir.Expr]:
-    if isinstance(node, ir.BinOp):
-        yield from (node.left, node.right)
-    elif isinstance(node, ir.Neg):
-        yield node.operand
-    elif isinstance(node, ir.Call):
-        yield from node.args
-        yield from (value for _, value in node.kwargs)
-    elif isinstance(node, ir.Select | ir.Attr):
-        yield node.base
-    elif isinstance(node, ir.Ref):
+    """A node's operands, and a let's value below a reference to it: curvature flows
+    through lets."""
+    if isinstance(node, ir.Ref):
         let = next((d for d in model.lets if d.symbol is node.symbol), None)
         if let is not None:
             yield let.value
+        return
+    yield from ir.children(node)
 
 
 def _curvature(value: object) -> str:
     if not tensor.is_expr(value):
         return "constant"
-    expr: cp.Expression = value  # type: ignore[assignment]
+    expr: cp.Expression = value
     if expr.is_affine():
         return "affine"
     if expr.is_convex():
@@ -142,20 +138,12 @@ def _quad_forms(value: Any) -> list[Any]:
 
 
 def _atom_hint(node: ir.Expr) -> str | None:
-    """Compositions DCP cannot see through, with the atom that says the same."""
+    """Compositions DCP cannot see through, with the atom that says the same (the
+    builtin's own `dcp_hint`)."""
     if not isinstance(node, ir.Call) or not node.args:
         return None
-    inner = node.args[0]
-    inner_func = inner.func if isinstance(inner, ir.Call) else None
-    if node.func == "sqrt" and inner_func in ("sum_squares", "quad_form"):
-        return ("sqrt of a sum of squares is a norm, which DCP sees only as an atom: write "
-                "norm2(x) for sqrt(sum_squares(x)), and norm2(L @ x) for sqrt(quad_form(x, S)) "
-                "with a factor L of S (S = L'L)")
-    if node.func == "log" and inner_func == "sum" and inner.args and \
-            isinstance(inner.args[0], ir.Call) and inner.args[0].func == "exp":
-        return ("log(sum(exp(x))) is convex only as one atom: write log_sum_exp(x) (with "
-                "`weights = w` for log(sum(w * exp(x))))")
-    return None
+    builtin = lookup(node.func)
+    return builtin.dcp_hint(node) if builtin is not None and builtin.dcp_hint else None
 
 
 def _hint(curvature: str, need: str, objective: bool) -> str:

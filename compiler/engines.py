@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dsl import ast
+from dsl import ast, parse
+from dsl.source import source_folder
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -24,6 +25,7 @@ R = TypeVar("R")
 class Job:
     """A model and how to compile it: all a worker needs, and picklable."""
 
+    compile_model: Callable[..., Any]  # compiler.pipeline.compile_model (picklable by name)
     text: str
     name: str
     base_dir: str | None = None
@@ -34,29 +36,26 @@ class Job:
     backend: str = "auto"  # robust models: forced the same way in every worker
 
     @classmethod
-    def of_command(cls, args: Any, params: dict[str, Any]) -> Job:
+    def of_command(cls, compile_model: Callable[..., Any], args: Any,
+                   params: dict[str, Any]) -> Job:
         """The job of a `saddle solve|plot` command line (the file read again by path)."""
         path = Path(args.file)
-        return cls(path.read_text(encoding="utf-8-sig"), args.file, str(path.resolve().parent),
-                   args.data, params, args.every, args.solver, args.backend)
+        return cls(compile_model, path.read_text(encoding="utf-8-sig"), args.file,
+                   str(path.resolve().parent), args.data, params, args.every, args.solver,
+                   args.backend)
 
     @classmethod
-    def of(cls, model: ast.Model, **options: Any) -> Job:
+    def of(cls, compile_model: Callable[..., Any], model: ast.Model, **options: Any) -> Job:
         """The job of a parsed model; its folder is the model file's, unless given."""
-        from compiler.pipeline import model_folder
-
         source = model.span.source
         options.setdefault("base_dir", None)
         if options["base_dir"] is None:
-            options["base_dir"] = str(model_folder(model))
-        return cls(source.text, source.name, **options)
+            options["base_dir"] = str(source_folder(source.name))
+        return cls(compile_model, source.text, source.name, **options)
 
     def compile(self, extra_params: dict[str, Any] | None = None) -> Any:
-        from compiler.pipeline import compile_model
-        from dsl import parse
-
         params = {**self.params, **(extra_params or {})}
-        return compile_model(parse(self.text, self.name), params=params,
+        return self.compile_model(parse(self.text, self.name), params=params,
                              data_dir=self.data_dir, base_dir=self.base_dir, every=self.every,
                              backend=self.backend)
 

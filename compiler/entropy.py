@@ -24,11 +24,13 @@ import cvxpy as cp
 import numpy as np
 
 from compiler import ir, tensor
+from compiler.affine import Lin, NotAffine
+from compiler.builtins.risk import data_factor
 from compiler.shapes import union
 from compiler.symbols import Symbol
 
 if TYPE_CHECKING:
-    from compiler.counterpart import Extractor, Lin
+    from compiler.counterpart import Extractor
 
 
 @dataclass
@@ -54,9 +56,6 @@ class EntropyTerm:
 def stand_in(extractor: Extractor, node: ir.Call) -> Lin | None:
     """A `Lin` holding t for `log_sum_exp(b + A u, weights = w(h))`, or None if the call is
     not of that form (the caller then reports it as not affine)."""
-    from compiler.builtins import _data_factor
-    from compiler.counterpart import Lin, NotAffine
-
     weights_node = node.kwarg("weights")
     if node.func != "log_sum_exp" or weights_node is None or \
             extractor.uncertain_in(weights_node):
@@ -80,7 +79,7 @@ def stand_in(extractor: Extractor, node: ir.Call) -> Lin | None:
     matrix = tensor.broadcast(_numbers(coef), exponent.index + (axis,), index + (axis,),
                               tuple(sizes) + (n,))
     weights = tensor.broadcast(ev(weights_node), ev.index(weights_node), index, sizes)
-    keep = np.flatnonzero(_data_factor(ev, weights_node, index) != 0)
+    keep = np.flatnonzero(data_factor(ev, weights_node, index) != 0)
     flat_weights = cp.vec(weights, order="C") if tensor.is_expr(weights) else np.ravel(weights)
     term = EntropyTerm(cp.Variable(name="log_sum_exp_worst"), node, u,
                        np.ravel(_numbers(offset))[keep],

@@ -15,6 +15,8 @@ import cvxpy as cp
 import numpy as np
 
 from compiler import ir, tensor
+from compiler.ambiguity import lower_worst_case
+from compiler.builtins import lookup
 from compiler.shapes import Shapes, contraction
 from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import error
@@ -43,6 +45,8 @@ class Evaluator:
         # The saddle-point backend's atoms (saddle_atoms.SaddleAtoms: dsp.inner and friends, which
         # DSP needs where a decision meets an adversary's expression); None for plain cvxpy.
         self.saddle: Any = None
+        # Swept params lowered as cvxpy Parameters (compiler/parametric.py); empty otherwise.
+        self.parameters: Mapping[Symbol, cp.Parameter] = {}
 
     def pairs(self, node: ir.BinOp) -> list[tuple[Symbol, Symbol]]:
         """The index sets `left @ right` sums over."""
@@ -154,6 +158,8 @@ def _ref(ev: Evaluator, node: ir.Ref) -> Value:
             ev.let_values[symbol] = tensor.align(value, ev.index(definition.value),
                                                  ev.shapes.index(symbol))
         return ev.let_values[symbol]
+    if symbol in ev.parameters:  # a swept param: compiled once (compiler/parametric.py)
+        return ev.parameters[symbol]
     value = ev.bindings.values[symbol]
     if value.dtype.kind == "U":
         raise error("E505", f"param '{symbol.name}' holds labels (text), not numbers",
@@ -239,7 +245,7 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
         return None
     ev.lowered[inner] = None
     matrix = np.asarray(matrix, dtype=float)
-    form = cp.quad_form(x, tensor.psd_checked((matrix + matrix.T) / 2))
+    form = tensor.psd_quadratic(x, (matrix + matrix.T) / 2)
     return form if scale is None else ev(scale) * form
 
 
@@ -309,10 +315,12 @@ def _list(ev: Evaluator, node: ir.ListLit) -> Value:
 
 
 def _call(ev: Evaluator, node: ir.Call) -> Value:
-    from compiler.builtins import LOWER
+    if any(isinstance(a, ir.Over) for a in node.args):  # cvar(a, loss over P), mean(...)
+        return lower_worst_case(ev, node)
 
-    lower = LOWER.get(node.func)
-    if lower is None:
+    builtin = lookup(node.func)
+    lower = builtin.lower if builtin is not None else None
+    if lower is None:  # a sampler or an uncertainty set, compiled by its own pass
         raise error("E901", f"'{node.func}' is not compiled yet", node.func_span,
                     "this construct parses and is checked, but this version cannot solve it; "
                     "see docs/status.md")
@@ -321,6 +329,12 @@ def _call(ev: Evaluator, node: ir.Call) -> Value:
 
 def _attr(ev: Evaluator, node: ir.Attr) -> Value:
     return ev.bindings.table_column(node, ev.index(node))
+
+
+def _over(ev: Evaluator, node: ir.Over) -> Value:
+    raise error("E208", f"'over {node.ambiguity.name}' outside cvar(...) or mean(...)",
+                node.span, "take the worst case with cvar(level, loss over P) or mean(loss "
+                "over P)")
 
 
 def _range(ev: Evaluator, node: ir.Range) -> Value:
@@ -340,4 +354,5 @@ DISPATCH: dict[type, Callable[[Evaluator, Any], Value]] = {
     ir.Call: _call,
     ir.Attr: _attr,
     ir.Range: _range,
+    ir.Over: _over,
 }

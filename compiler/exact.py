@@ -62,15 +62,15 @@ class ExactForm:
         else:
             up, down = chosen[0], 1 - chosen[0]
         rows: list[cp.Constraint] = []
-        for mask, row in ((up == 1, lambda i: flat[i] >= a[i]),
-                          (down == 1, lambda i: flat[i] <= -a[i]),
-                          ((up == 0) & (down == 0), lambda i: flat[i] == 0)):
-            where = np.flatnonzero(mask)
-            if where.size:
-                rows.append(row(where))
+        if (where := np.flatnonzero(up == 1)).size:
+            rows.append(flat[where] >= a[where])
+        if (where := np.flatnonzero(down == 1)).size:
+            rows.append(flat[where] <= -a[where])
+        if (where := np.flatnonzero((up == 0) & (down == 0))).size:
+            rows.append(flat[where] == 0)
         return rows
 
-    def rows(self, x: cp.Expression, binaries: list) -> list[cp.Constraint]:
+    def rows(self, x: cp.Expression, binaries: list[cp.Variable]) -> list[cp.Constraint]:
         a, m = self.threshold, self.big_m
         if self.allow_zero:
             up, down = binaries
@@ -199,9 +199,9 @@ class _ExactPass:
             return None
         if not ir.is_data(right):
             return None
-        try:
-            rhs = self.evaluate(right)
-            found = self.coefficient(left, symbol)
+        try:  # the right side is read only when it bounds x (a swept param elsewhere stays
+            found = self.coefficient(left, symbol)  # a Parameter: compiler/parametric.py)
+            rhs = self.evaluate(right) if found is not None else None
         except SpecError:
             return None
         if found is None or tensor.is_expr(rhs):
@@ -211,7 +211,7 @@ class _ExactPass:
         if summed:
             if self.shapes.of[right]:
                 return None
-            limit = np.full(sizes, float(rhs))
+            limit = np.full(sizes, float(np.asarray(rhs)))
         else:
             if self.shapes.of[left] != symbol.index or not set(self.shapes.of[right]) <= set(
                     symbol.index):

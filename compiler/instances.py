@@ -15,9 +15,9 @@ from compiler import ir, tensor
 from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.lower import comparison_rows
-from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol
+from compiler.uncertainty.base import Instance, UncertaintySet
 from dsl.errors import Diagnostics
 
 
@@ -37,7 +37,7 @@ def set_instance(model: ir.Model, shapes: Shapes, bindings: Bindings,
                 bound = tensor.broadcast(ev(node), ev.index(node), u.index, sizes)
                 rows.append(expression >= bound if op is ir.Relation.GE
                             else expression <= bound)
-        if sets[u].kind not in ("block", "polyhedron"):  # a block's variable has its flags
+        if not sets[u].flags_on_variable:  # else the variable carries them
             if "nonneg" in definition.flags:
                 rows.append(expression >= 0)
             if "nonpos" in definition.flags:

@@ -6,6 +6,7 @@ these nodes, so they are `eq=False`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from compiler.symbols import Symbol, SymbolKind
@@ -18,6 +19,29 @@ __all__ = ["BinOperator", "Relation", "Sense"]
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
 class Expr:
     span: Span = field(repr=False)
+
+
+def children(node: object) -> Iterator[Expr]:
+    """The expressions directly below a node: its expression fields, in order, and the
+    expressions inside tuple fields (a call's args; its `(name, value)` keyword pairs)."""
+    for name in getattr(node, "__slots__", ()):
+        child = getattr(node, name, None)
+        if isinstance(child, Expr):
+            yield child
+        elif isinstance(child, tuple):
+            for item in child:
+                item = item[1] if isinstance(item, tuple) else item
+                if isinstance(item, Expr):
+                    yield item
+
+
+def walk(node: Expr) -> Iterator[Expr]:
+    """Every expression below `node`, itself included (the one walker of the IR)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(children(item))
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
@@ -110,6 +134,16 @@ class Test(Expr):
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class Over(Expr):
+    """`loss over P` inside cvar(...) or mean(...): `definition` is P's resolved
+    `wasserstein(...)` or `moments(...)` call (compiler/ambiguity.py lowers the pair)."""
+
+    value: Expr
+    ambiguity: Symbol
+    definition: Call
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
 class Comparison:
     terms: tuple[Expr, ...]
     ops: tuple[Relation, ...]
@@ -172,6 +206,12 @@ class UncertainDef(VariableDef):
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class AmbiguityDef:
+    symbol: Symbol
+    value: Call  # wasserstein(scenarios, ...) or moments(scenarios, ...)
+
+
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
 class LetDef:
     symbol: Symbol
     value: Expr
@@ -209,6 +249,7 @@ class Model:
     constraints: tuple[Constraint, ...]
     rebalance: Rebalance | None = None
     data_folder: str | None = None
+    ambiguities: tuple[AmbiguityDef, ...] = ()
 
     def constraint(self, name: str) -> Constraint | None:
         return next((c for c in self.constraints if c.name == name), None)

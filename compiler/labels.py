@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from compiler import data, ir, tensor
-from compiler.symbols import SymbolKind
+from compiler.symbols import Symbol, SymbolKind
 from dsl.ast import Relation
 from dsl.errors import error
 
@@ -66,7 +66,8 @@ def text(ev: Evaluator, node: ir.Expr) -> np.ndarray:
     return np.array(texts).reshape(values.shape)
 
 
-def full_text(ev: Evaluator, node: ir.Expr, index: tuple, sizes: tuple[int, ...]) -> np.ndarray:
+def full_text(ev: Evaluator, node: ir.Expr, index: tuple[Symbol, ...], sizes: tuple[int, ...]
+              ) -> np.ndarray:
     """A label-valued param's labels over its declared index (broadcast where it lacks a set)."""
     return np.broadcast_to(tensor.align(text(ev, node), ev.index(node), index), sizes).copy()
 

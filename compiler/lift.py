@@ -23,15 +23,13 @@ import numpy as np
 
 from compiler import ir, tensor
 from compiler.bindings import Bindings
+from compiler.builtins import lookup
 from compiler.evaluate import Evaluator
 from compiler.shapes import Shapes, contraction
 from compiler.symbols import Symbol, SymbolKind
 from dsl import ast
 from dsl.source import synthetic_span
 
-# Calls that keep a batch axis when their argument carries one.
-BATCHED_CALLS = {"sum", "mean", "abs", "pos", "neg", "square", "sqrt", "exp", "log",
-                 "inv_pos", "max", "min"}
 DECIDED = {SymbolKind.VARIABLE, SymbolKind.UNCERTAIN}
 
 
@@ -114,7 +112,8 @@ class _Analysis:
             self.visit(node.left)
             self.visit(node.right)
             return True
-        if isinstance(node, ir.Call) and node.func in BATCHED_CALLS:
+        builtin = lookup(node.func) if isinstance(node, ir.Call) else None
+        if isinstance(node, ir.Call) and builtin is not None and builtin.batched:
             for arg in node.args:
                 self.visit(arg)
             return True

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from compiler import ir
-from compiler.shapes import Shapes
+from compiler.ir import walk
 from compiler.symbols import Symbol
-from compiler.unit_values import walk
 from dsl.errors import error
 from dsl.source import Span
+
+if TYPE_CHECKING:  # a type only: shapes imports the builtins, which check sizes here
+    from compiler.shapes import Shapes
 
 MAX_LABELS = 10**7
 MAX_NUMBERS = 250_000_000

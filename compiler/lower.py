@@ -19,6 +19,7 @@ from compiler.bindings import Bindings
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
 from compiler.shapes import Shapes
+from compiler.swept import active_parameters
 from compiler.symbols import Symbol, SymbolKind
 from dsl.errors import Diagnostics, SpecError, error
 
@@ -44,6 +45,10 @@ class Lowered:
     notes: list[str] = field(default_factory=list)
     evaluator: Evaluator | None = None
 
+    def problem(self, sense: ir.Sense) -> cp.Problem:
+        """The cvxpy problem of this lowering: its objective in `sense`, every row."""
+        return cp.Problem(goal(sense, self.objective), self.constraints())
+
     def constraints(self) -> list[cp.Constraint]:
         rows = [p.constraint for parts in self.parts.values() for p in parts]
         return rows + self.extra + self.exact_rows
@@ -56,6 +61,11 @@ class Lowered:
             if form.binaries:
                 rows += form.fixed(self.variables[form.variable])
         return rows
+
+
+def goal(sense: ir.Sense, expr: cp.Expression) -> cp.Minimize | cp.Maximize:
+    """A model's objective sense as cvxpy's (the one place it is written)."""
+    return cp.Maximize(expr) if sense is ir.Sense.MAXIMIZE else cp.Minimize(expr)
 
 
 def make_variable(definition: ir.VariableDef, bindings: Bindings,
@@ -83,7 +93,7 @@ def _compare(lhs: object, op: ir.Relation, rhs: object) -> cp.Constraint:
         return lhs <= rhs  # type: ignore[operator]
     if op is ir.Relation.GE:
         return lhs >= rhs  # type: ignore[operator]
-    return lhs == rhs  # type: ignore[return-value]
+    return lhs == rhs
 
 
 def _as_expression(value: Any) -> cp.Expression:
@@ -105,6 +115,7 @@ class _Lowerer:
         self.evaluate = Evaluator(shapes, bindings, {**self.variables, **(adversary or {})},
                                   {d.symbol: d for d in model.lets})
         self.evaluate.saddle = saddle
+        self.evaluate.parameters = active_parameters()  # a sweep's Parameters, if any
 
     def run(self) -> Lowered:
         diags = Diagnostics()

@@ -68,7 +68,7 @@ def worst_point(compiled: Any, result: Result, at: str = "objective"
 def evaluate(compiled: Any, point: dict[Symbol, np.ndarray], expr: ir.Expr) -> Any:
     """An IR expression's value with decisions and uncertain quantities fixed at `point`."""
     lets = {d.symbol: d for d in compiled.model.lets}
-    value = Evaluator(compiled.shapes, compiled.bindings, point, lets)(expr)  # type: ignore[arg-type]
+    value = Evaluator(compiled.shapes, compiled.bindings, point, lets)(expr)
     return value.value if tensor.is_expr(value) else value
 
 
@@ -105,8 +105,7 @@ def nominal_optimum(compiled: Any, solver: str | None = None) -> float | None:
     exact = find_exact_forms(model, compiled.shapes, Evaluator(compiled.shapes,
                                                                 compiled.bindings))
     nominal = lower(model, compiled.shapes, compiled.bindings, exact, adversary=middle)
-    sense = cp.Minimize if model.objective.sense is ir.Sense.MINIMIZE else cp.Maximize
-    problem = cp.Problem(sense(nominal.objective), nominal.constraints())
+    problem = nominal.problem(model.objective.sense)
     try:
         solve_problem(problem, solver or default_solver(problem))
     except (cp.error.SolverError, NoSolver):

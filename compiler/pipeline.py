@@ -22,6 +22,7 @@ import cvxpy as cp
 from compiler import ir
 from compiler.bind import bind
 from compiler.bindings import Bindings
+from compiler.compiled import Compiled
 from compiler.data import Sandbox
 from compiler.discipline import check_discipline, ensure_dcp
 from compiler.engines import Job
@@ -31,13 +32,13 @@ from compiler.lower import Lowered, lower
 from compiler.problem import CompiledModel
 from compiler.resolve import resolve
 from compiler.robust import compile_robust, refuse_rolling
-from compiler.rolling import Every, RollingModel, rolling_model
-from compiler.saddle import RobustModel
+from compiler.rolling import rolling_model
 from compiler.shapes import Shapes, check_shapes
 from compiler.units import Units, check_units
+from compiler.windows import Every
 from dsl import ast
 from dsl.depth import deep_stack
-from dsl.source import PATH_ERRORS, path_problem, shown_path
+from dsl.source import PATH_ERRORS, path_problem, shown_path, source_folder
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Compilation:
     exact: dict[str, ExactForm] | None = None
     lowered: Lowered | None = None
     problem: cp.Problem | None = None
-    compiled: Any = None  # CompiledModel | RobustModel | RollingModel | WorstCaseAnalysis
+    compiled: Compiled | None = None  # set by the pass that hands the model to its backend
 
     def need(self, value: Any, what: str) -> Any:
         """A field an earlier pass fills: missing means the pass list is out of order."""
@@ -95,7 +96,7 @@ def route(c: Compilation) -> None:
     if c.every is not None or model.rebalance is not None:
         refuse_rolling(model)  # rolling windows have no adversary yet (E901)
         source = c.model.span.source
-        job = Job(source.text, source.name, str(c.folder),
+        job = Job(compile_model, source.text, source.name, str(c.folder),
                   str(c.data_dir) if c.data_dir is not None else None, dict(c.params or {}),
                   c.every, backend=c.backend)
         c.compiled = rolling_model(model, shapes, bindings, _every(c.every), job)
@@ -117,7 +118,7 @@ def lower_problem(c: Compilation) -> None:
 def check_convexity(c: Compilation) -> None:
     model, lowered = c.need(c.resolved, "the resolved model"), c.need(c.lowered, "lowering")
     check_discipline(model, lowered)
-    c.problem = cp.Problem(_objective(model, lowered.objective), lowered.constraints())
+    c.problem = lowered.problem(model.objective.sense)
     ensure_dcp(c.problem, model)
 
 
@@ -145,22 +146,13 @@ def run_passes(c: Compilation, passes: tuple[Pass, ...] = PASSES,
     return c
 
 
-def model_folder(model: ast.Model) -> Path:
-    """The folder a model's relative data paths start from: its file's, else the cwd."""
-    name = model.span.source.name
-    path = Path(name)
-    if name.startswith("<") or not path.exists():
-        return Path.cwd()
-    return path.resolve().parent
-
-
 @deep_stack  # room for MAX_NESTING levels (dsl/depth.py)
 def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
                   data_dir: str | Path | None = None,
                   base_dir: str | Path | None = None,
                   every: str | None = None, backend: str = "auto",
                   hook: Callable[[Pass], Pass] | None = None,
-                  ) -> CompiledModel | RollingModel | RobustModel:
+                  ) -> Compiled:
     """Check a parsed model and compile it to a cvxpy problem.
 
     Args:
@@ -183,17 +175,42 @@ def compile_model(model: ast.Model, params: Mapping[str, Any] | None = None,
         SpecError: any mistake in the model or its data, located in the model's text.
         NotADirectoryError: `data_dir` is not a folder.
     """
+    compilation = _start(model, params, data_dir, base_dir, every, backend)
+    return finished(run_passes(compilation, hook=hook))
+
+
+def finished(c: Compilation) -> Compiled:
+    """The model a full pass list has made (the last pass, or `route`, sets it)."""
+    if c.compiled is None:
+        raise RuntimeError("the pass list ended without a compiled model")
+    return c.compiled
+
+
+@deep_stack
+def compile_up_to(model: ast.Model, name: str, params: Mapping[str, Any] | None = None,
+                  data_dir: str | Path | None = None, base_dir: str | Path | None = None,
+                  every: str | None = None, backend: str = "auto") -> Compilation:
+    """The record after pass `name` (`saddle compile --emit PASS`), or after the pass that
+    handed the model to its backend if that came first."""
+    names = [step.__name__ for step in PASSES]
+    if name not in names:
+        raise ValueError(f"no pass '{name}': the passes are {', '.join(names)}")
+    compilation = _start(model, params, data_dir, base_dir, every, backend)
+    return run_passes(compilation, PASSES[: names.index(name) + 1])
+
+
+def _start(model: ast.Model, params: Mapping[str, Any] | None, data_dir: str | Path | None,
+           base_dir: str | Path | None, every: str | None, backend: str) -> Compilation:
     try:
         found = data_dir is None or Path(data_dir).is_dir()
     except PATH_ERRORS as exc:  # a name too long, say: said without echoing it whole
-        raise NotADirectoryError(f"data folder '{shown_path(data_dir)}': "
+        raise NotADirectoryError(f"data folder '{shown_path(str(data_dir))}': "
                                  f"{path_problem(exc)}") from None
     if not found:
-        raise NotADirectoryError(f"data folder not found: {shown_path(data_dir)}")
-    folder = Path(base_dir) if base_dir is not None else model_folder(model)
+        raise NotADirectoryError(f"data folder not found: {shown_path(str(data_dir))}")
+    folder = Path(base_dir) if base_dir is not None else source_folder(model.span.source.name)
     sandbox = Sandbox.for_model(folder, Path(data_dir) if data_dir is not None else None)
-    compilation = Compilation(model, params, sandbox, folder, data_dir, every, backend)
-    return run_passes(compilation, hook=hook).compiled
+    return Compilation(model, params, sandbox, folder, data_dir, every, backend)
 
 
 def _every(text: str | None) -> Every | None:
@@ -204,9 +221,3 @@ def _every(text: str | None) -> Every | None:
     except ValueError:
         raise ValueError(f"cannot rebalance every '{text}': use month, quarter, year, week "
                          f"or N days") from None
-
-
-def _objective(model: ir.Model, expr: cp.Expression) -> cp.Minimize | cp.Maximize:
-    if model.objective.sense is ir.Sense.MAXIMIZE:
-        return cp.Maximize(expr)
-    return cp.Minimize(expr)

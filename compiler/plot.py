@@ -1,7 +1,7 @@
 """Plots of results, drawn with matplotlib (Agg, no display) and written to files.
 
-    compile_model(load("models/robust_mean.saddle")).solve().plot("worst-case", "m.png")
-    sweep(model, "kappa", grid, nominal=True).plot("robustness", "price.png")
+    plot(compile_model(load("models/robust_mean.saddle")).solve(), "worst-case", "m.png")
+    plot(sweep(model, "kappa", grid, nominal=True), "robustness", "price.png")
 
 matplotlib is optional (`pip install "saddle-lang[plot]"`): it is imported only here, when a
 plot is drawn, and its absence is a `PlotUnavailable` with the install line. What each
@@ -95,7 +95,8 @@ def draw(content: Panel) -> Figure:
     ax.set_title(content.title)
     ax.set_xlabel(content.xlabel)
     ax.set_ylabel(content.ylabel)
-    ax.grid(True, alpha=0.3)
+    if content.style != "heatmap":
+        ax.grid(True, alpha=0.3)
     if content.notes:
         # a figure-level footer: the constrained layout keeps it clear of the x label
         figure.supxlabel("; ".join(content.notes), fontsize=8, alpha=0.7, style="italic")
@@ -110,15 +111,44 @@ def _lines(ax: Axes, content: Panel) -> None:
         ax.plot(frame.index, frame[column].to_numpy(dtype=float), label=str(column),
                 linestyle=dashes.get(str(column), "-"),
                 marker="" if steps or len(frame) > 30 else "o", markersize=4,
-                drawstyle="steps-pre" if steps else "default")
+                drawstyle="steps-post" if steps else "default")
+    _shade(ax, content)
     _legend(ax, frame)
 
 
 def _stacked(ax: Axes, content: Panel) -> None:
     frame = content.frame.fillna(0.0)
     ax.stackplot(frame.index, *[frame[c].to_numpy(dtype=float) for c in frame.columns],
-                 labels=[str(c) for c in frame.columns], step="pre", alpha=0.85)
+                 labels=[str(c) for c in frame.columns], step="post", alpha=0.85)
+    _shade(ax, content)
     _legend(ax, frame)
+
+
+def _shade(ax: Axes, content: Panel) -> None:
+    """Partial windows: a hatched band and a word, so a short period is not read as full."""
+    for start, stop, label in content.shaded:
+        ax.axvspan(start, stop, facecolor="none", edgecolor="black", hatch="//", alpha=0.5,
+                   label=label)
+        ax.annotate(label, (start, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(-2, -10), textcoords="offset points", ha="right", fontsize=7,
+                    style="italic")
+
+
+def _heatmap(ax: Axes, content: Panel) -> None:
+    """A matrix: one labelled cell per (row, column), its value written in it if small."""
+    frame = content.frame
+    values = frame.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap="viridis", aspect="auto")
+    ax.set_xticks(np.arange(values.shape[1]), [str(c) for c in frame.columns], rotation=30,
+                  ha="right")
+    ax.set_yticks(np.arange(values.shape[0]), [str(r) for r in frame.index])
+    ax.figure.colorbar(image, ax=ax, label=content.notes[0].removeprefix("colour: ")
+                       if content.notes else None)
+    if values.size <= 144:
+        middle = (np.nanmax(values) + np.nanmin(values)) / 2
+        for (i, j), value in np.ndenumerate(values):
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8,
+                    color="black" if value > middle else "white")
 
 
 def _bars(ax: Axes, content: Panel) -> None:
@@ -150,4 +180,5 @@ def _legend(ax: Axes, frame: Any) -> None:
         ax.legend(fontsize=8, loc="best")
 
 
-STYLE_DRAWERS = {"lines": _lines, "stacked": _stacked, "bars": _bars, "frontier": _frontier}
+STYLE_DRAWERS = {"lines": _lines, "stacked": _stacked, "bars": _bars, "frontier": _frontier,
+                 "heatmap": _heatmap}

@@ -25,7 +25,7 @@ from compiler import nominal
 from compiler.result import Result, TableResult
 
 KINDS = ("allocation", "worst-case", "robustness", "frontier")
-STYLES = ("lines", "stacked", "bars", "frontier")
+STYLES = ("lines", "stacked", "bars", "frontier", "heatmap")
 NOMINAL_COLUMNS = ("nominal_objective", "nominal_optimum")
 _LABELLED_COLUMN = re.compile(r"^(?P<name>\w+)\[(?P<label>.*)\]$")
 
@@ -44,7 +44,8 @@ class Panel:
     ylabel: str
     style: str  # one of STYLES
     notes: list[str] = field(default_factory=list)
-    steps: bool = False  # a value holds through its row's period (drawn as steps)
+    steps: bool = False  # a row's value holds from its index to the next row's (steps)
+    shaded: list[tuple[Any, Any, str]] = field(default_factory=list)  # (from, to, label)
 
 
 def panel(result: Result | TableResult, kind: str, *, of: str | None = None,
@@ -94,13 +95,34 @@ def allocation_panel(table: TableResult, of: str | None = None,
     if name not in columns:
         raise PlotError(f"--of '{name}': no decision named '{name}' in the rolling run of "
                         f"'{table.model}'; choose one of: {', '.join(columns)}")
-    data = pd.DataFrame({label: frame[column] for label, column in columns[name]})
-    data.index = _axis(list(frame.index))
-    data.index.name = "period"
+    data = pd.DataFrame({label: frame[column].to_numpy() for label, column in columns[name]})
+    starts = frame.attrs.get("window_start")
+    partial = frame.attrs.get("partial") or [False] * len(frame)
+    unit = (frame.attrs.get("units") or {}).get(name)
+    ends = _axis(list(frame.index))
+    shaded, notes = [], []
+    if starts is not None and len(starts) == len(frame) and isinstance(ends, pd.DatetimeIndex):
+        # each window's decision over its own period: from its first day to the day after
+        # its last (one more row repeats the last value, where the last step ends)
+        begins = _axis(list(starts))
+        after = ends + pd.Timedelta(days=1)
+        data.index = begins
+        data = pd.concat([data, data.iloc[[-1]].set_axis(after[-1:])])
+        for k in (k for k, flag in enumerate(partial) if flag):
+            shaded.append((begins[k], after[k], "partial window"))
+            notes.append(f"the window {starts[k]} to {frame.index[k]} is a partial period")
+    else:  # no window starts (a table built elsewhere): each value from its window's end
+        data.index = ends
+    data.index.name = "window"
     if stacked is None:  # a long-only allocation stacks; positions of both signs do not
         stacked = bool((data.fillna(0.0) >= 0).all().all())
-    return Panel(data, f"{table.model}: {name} per period", "period", name,
-                 "stacked" if stacked else "lines", steps=True)
+    xlabel = "date" if isinstance(data.index, pd.DatetimeIndex) else "window"
+    return Panel(data, f"{table.model}: {name} per period", xlabel, _with_unit(name, unit),
+                 "stacked" if stacked else "lines", notes, steps=True, shaded=shaded)
+
+
+def _with_unit(name: str, unit: str | None) -> str:
+    return f"{name} [{unit}]" if unit else name
 
 
 def _decision_columns(frame: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
@@ -142,6 +164,8 @@ def worst_case_panel(result: Result, of: str | None = None, at: str | None = Non
         raise PlotError(f"--of '{name}': no uncertain quantity or let named '{name}' in "
                         f"model '{result.model}'; choose one of: "
                         f"{', '.join(list(uncertain) + list(lets))}")
+    if len(index) == 2 and name in uncertain:
+        return _matrix_panel(result, name, index, _whose(result, [name], at))
     if len(index) != 1:
         sets = ", ".join(s.name for s in index) or "nothing (a scalar)"
         raise PlotError(f"--of '{name}': a worst-case plot draws a {kind} indexed by one "
@@ -164,7 +188,30 @@ def worst_case_panel(result: Result, of: str | None = None, at: str | None = Non
     where = "" if at == "objective" else f" for constraint '{at}'"
     against = "" if center is None else " against the nominal"
     return Panel(data, f"{result.model}: worst-case {name}{where}{against}", index[0].name,
-                 name, "lines" if numeric else "bars", notes)
+                 _with_unit(name, _unit_of(compiled, name)), "lines" if numeric else "bars",
+                 notes)
+
+
+def _matrix_panel(result: Result, name: str, index: Any, at: str) -> Panel:
+    """A matrix the adversary chose (a worst-case covariance, say) as a labelled heat map."""
+    compiled = result.compiled
+    rows, columns = (compiled.bindings.labels_of(s) for s in index)
+    values = np.asarray(_chosen(result, name, at), dtype=float).reshape(len(rows), len(columns))
+    data = pd.DataFrame(values, index=pd.Index([str(r) for r in rows], name=index[0].name),
+                        columns=[str(c) for c in columns])
+    unit = _unit_of(compiled, name)
+    where = "" if at == "objective" else f" for constraint '{at}'"
+    return Panel(data, f"{result.model}: worst-case {name}{where}", index[1].name,
+                 index[0].name, "heatmap", [f"colour: {_with_unit(name, unit)}"])
+
+
+def _unit_of(compiled: Any, name: str) -> str | None:
+    """The unit declared on a decision, uncertain quantity or param named `name`."""
+    model = compiled.model
+    for definition in [*model.variables, *model.uncertains, *model.params]:
+        if definition.symbol.name == name:
+            return getattr(definition, "unit", None)
+    return None
 
 
 def _whose(result: Result, names: list[str], at: str | None) -> str:

@@ -18,18 +18,24 @@ import pandas as pd
 
 from compiler import ir, tensor
 from compiler.bindings import Bindings
+from compiler.describe import describe_problem
 from compiler.lower import Lowered
 from compiler.result import ConstraintReport, Labelled, Result
+from compiler.scale import scenario_cvar
 from compiler.shapes import Shapes
-from compiler.solver_choice import NoSolver, default_solver
+from compiler.solver_choice import (
+    MIP_DEFAULTS,
+    NoSolver,
+    default_solver,
+    problem_class,
+    solver_method,
+)
 from compiler.solver_output import SolveFailed, solve_problem
 from compiler.symbols import Symbol
 from dsl.depth import deep_stack
 from dsl.errors import error
 from dsl.source import Span
 
-# HiGHS stops a MIP at a 1e-4 relative gap by default; a model's answer should be exact.
-MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
 BINDING_TOLERANCE = 1e-6
 # a reported optimum whose slack is below -1e-4 (scaled) breaks its constraint: far past
 # any solver's feasibility tolerance (1e-6), so only a wrong status is caught
@@ -53,6 +59,22 @@ class CompiledModel:
     lowered: Lowered
     problem: cp.Problem
     notes: list[str] = field(default_factory=list)
+    backend = "plain"
+    # a sweep's rows report no duals: it turns off the mixed-integer dual re-solve
+    fixed_duals = True
+
+    def summary(self) -> str:
+        """One line for `saddle check`: the problem class, its size and the solver."""
+        problem = self.problem
+        scalars = sum(v.size for v in problem.variables())
+        return (f"{problem_class(problem)}, {len(problem.variables())} variables "
+                f"({scalars} scalars), {len(problem.constraints)} cvxpy constraints; "
+                f"solver {self.default_solver()}"
+                f"{solver_method(problem, self.default_solver())}")
+
+    def emit(self) -> str:
+        """`saddle compile --emit cvxpy`: the problem, constraint by name."""
+        return describe_problem(self)
 
     @property
     def is_mixed_integer(self) -> bool:
@@ -102,8 +124,12 @@ class CompiledModel:
         notes = list(self.notes)
         started = time.perf_counter()
         try:
-            printed = solve_problem(self.problem, name, **options)
-            status = str(self.problem.status)
+            scaled = scenario_cvar.solve(self, solver, options, notes)  # large scenario CVaR
+            if scaled is None:
+                printed = solve_problem(self.problem, name, **options)
+                status = str(self.problem.status)
+            else:
+                status, printed = scaled
         except SolveFailed as exc:
             printed, status = exc.output, "solver_error"
             notes.append(f"solver {name} failed: {exc}")
@@ -114,7 +140,8 @@ class CompiledModel:
             result.solver_output = printed
         if status == "optimal" and name == "SCIP":
             result = self._polished(result)
-        if status == "optimal" and self.is_mixed_integer and self.lowered.exact:
+        if status == "optimal" and self.is_mixed_integer and self.lowered.exact and \
+                self.fixed_duals:
             self._fixed_integer_duals(result)
         if result.status == "optimal" and name == "SCIP":
             _refuse_violations(result)
@@ -161,7 +188,7 @@ class CompiledModel:
         except (cp.error.SolverError, NoSolver):
             solver = None
         sign = 1.0 if self.model.objective.sense is ir.Sense.MAXIMIZE else -1.0
-        if solver is None or fixed.status != "optimal" or \
+        if solver is None or fixed.status != "optimal" or result.objective is None or \
                 sign * (float(fixed.value) - result.objective) < -1e-9 * max(1.0, abs(fixed.value)):
             for v, value in saved.items():  # keep SCIP's own answer
                 v.value = value
@@ -219,6 +246,9 @@ class CompiledModel:
             if value is not None:
                 result.values[definition.symbol.name] = self.labelled(
                     _value_of(value), self.shapes.index(definition.symbol))
+        if evaluator is not None and getattr(evaluator, "ambiguity_terms", None):
+            from compiler.ambiguity_report import measure_terms  # before the rows: it sets
+            result.ambiguity = measure_terms(evaluator)  # their multipliers to the minimum
         for con in model.constraints:
             report = self.report(con)
             if report is not None:

@@ -2,18 +2,18 @@
 
 Checks undefined and duplicate names (with "did you mean"), use before declaration, the
 kind of every name (a set where a set is needed, no decision inside data), one objective,
-a name on every constraint, and calls against `signatures.SIGNATURES`. Constraint names
+a name on every constraint, and calls against the builtins' signatures. Constraint names
 live in their own namespace, so `capital: ... <= capital` reads naturally.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 
 from compiler import ir
+from compiler.builtins import Context
+from compiler.builtins import lookup as find_builtin
 from compiler.resolve_expr import DATA_KINDS, ExprResolver
-from compiler.signatures import SIGNATURES, Context
 from compiler.symbols import Symbol, SymbolKind
 from dsl import ast
 from dsl.errors import Diagnostics, SpecError, error
@@ -25,15 +25,10 @@ FLAGS_FOR = {
 }
 
 
-def _word_span(decl: ast.Node, word: str, occurrence: int = 1) -> Span:
-    """Where `word` (an index set or flag, which the AST keeps as plain strings) occurs for
-    the n-th time in the declaration after its name; the whole declaration if it does not."""
-    pattern = re.compile(rf"(?<![A-Za-z_0-9]){re.escape(word)}(?![A-Za-z_0-9])")
-    start = decl.name_span.end if isinstance(decl, ast.Decl) else decl.span.start
-    found = list(pattern.finditer(decl.span.source.text, start, decl.span.end))
-    if len(found) < occurrence:
-        return decl.span
-    return decl.span.source.span(*found[occurrence - 1].span())
+def _word_span(decl: ast.Node, word: str | None) -> Span:
+    """Where an index set, flag or rebalance set was written (`ast.Word` keeps it); the
+    whole declaration for a name made by the compiler, not read from the file."""
+    return word.span if isinstance(word, ast.Word) else decl.span
 
 
 def _kind_of(decl: ast.Declaration) -> SymbolKind | None:
@@ -41,7 +36,7 @@ def _kind_of(decl: ast.Declaration) -> SymbolKind | None:
         ast.SetDecl: SymbolKind.SET, ast.ParamDecl: SymbolKind.PARAM,
         ast.SeriesDecl: SymbolKind.SERIES, ast.ScenariosDecl: SymbolKind.SCENARIOS,
         ast.VariableDecl: SymbolKind.VARIABLE, ast.UncertainDecl: SymbolKind.UNCERTAIN,
-        ast.LetDecl: SymbolKind.LET,
+        ast.LetDecl: SymbolKind.LET, ast.AmbiguityDecl: SymbolKind.AMBIGUITY,
     }.get(type(decl))
 
 
@@ -50,6 +45,7 @@ class _Resolver:
         self.model = model
         self.diags = Diagnostics()
         self.symbols: dict[str, Symbol] = {}
+        self.ambiguities: dict[Symbol, ir.Call] = {}  # read by ExprResolver.over
         # every declared name with its line, to tell "undefined" from "declared later"
         self.declared_later: dict[str, ast.Decl] = {
             d.name: d for d in model.decls if _kind_of(d) is not None and isinstance(d, ast.Decl)
@@ -90,7 +86,7 @@ class _Resolver:
         return "declare it (set, param, variable, ...) before this line, or fix the spelling."
 
     def index_sets(self, names: tuple[str, ...], decl: ast.Decl) -> tuple[Symbol, ...]:
-        out = []
+        out: list[Symbol] = []
         for name in names:
             where = _word_span(decl, name)
             symbol = self.lookup(name, where)
@@ -99,7 +95,7 @@ class _Resolver:
                             f"index by sets only; declare `set {name} = [...]` or use another "
                             f"name")
             if symbol in out:
-                raise error("E211", f"indexed twice by '{name}'", _word_span(decl, name, 2),
+                raise error("E211", f"indexed twice by '{name}'", _word_span(decl, name),
                             f"name the second axis with an alias, e.g. `set {name}2 = {name}` "
                             f"and [{name}, {name}2], so arithmetic knows which axis is which")
             out.append(symbol)
@@ -144,6 +140,8 @@ class _Resolver:
                     value = self.expr(decl.value, Context.MATH)
                     lets.append(ir.LetDef(symbol=self.declare(decl, SymbolKind.LET, index),
                                           value=value))
+                elif isinstance(decl, ast.AmbiguityDecl):
+                    self.ambiguity_decl(decl)
                 elif isinstance(decl, ast.ObjectiveDecl):
                     objectives.append(ir.Objective(
                         name=decl.name, sense=decl.sense, span=decl.span,
@@ -174,6 +172,8 @@ class _Resolver:
             variables=tuple(variables), uncertains=tuple(uncertains), lets=tuple(lets),
             objective=objectives[0], constraints=tuple(constraints),
             rebalance=self.rebalance(rebalance) if rebalance else None,
+            ambiguities=tuple(ir.AmbiguityDef(symbol=s, value=v)
+                              for s, v in self.ambiguities.items()),
         )
 
     def check_structure(self, header: ast.ModelDecl | None, objectives: list[ir.Objective],
@@ -241,6 +241,23 @@ class _Resolver:
         symbol = self.declare(decl, SymbolKind.SCENARIOS, tuple(dims))
         return ir.ScenariosDef(symbol=symbol, sampler=sampler, value=value)
 
+    def ambiguity_decl(self, decl: ast.AmbiguityDecl) -> None:
+        call = decl.value
+        if call.func not in ("wasserstein", "moments"):
+            raise error("E208", f"'{call.func}(...)' is not an ambiguity set", call.func_span,
+                        "write `ambiguity P = wasserstein(scenarios, radius = r)` or "
+                        "`ambiguity P = moments(scenarios, mean = mu, covariance = S)`")
+        value = self.expr(call, Context.AMBIGUITY, DATA_KINDS)
+        if not isinstance(value, ir.Call):  # the grammar only allows a call here
+            raise RuntimeError("ambiguity set is not a call")
+        first = value.args[0] if value.args else None
+        if not (isinstance(first, ir.Ref) and first.symbol.kind is SymbolKind.SCENARIOS):
+            raise error("E206", f"{call.func}(...) needs a scenarios declaration first",
+                        first.span if first is not None else call.span,
+                        f"name the scenarios the distributions are near, as in "
+                        f"`{call.func}(shock, ...)` after `scenarios shock[1000, asset] ~ ...`")
+        self.ambiguities[self.declare(decl, SymbolKind.AMBIGUITY)] = value
+
     def _flags_and_bounds(self, decl: ast.VariableDecl | ast.UncertainDecl, kind: SymbolKind
                           ) -> tuple[ir.Expr | None, ir.Expr | None, frozenset[str]]:
         for flag in decl.flags:
@@ -273,7 +290,7 @@ class _Resolver:
         own = DATA_KINDS | {SymbolKind.UNCERTAIN}
         given = decl.set_expr
         if isinstance(given, ast.Name) and given.name not in self.symbols and \
-                given.name in SIGNATURES:  # `in simplex`: a set named without arguments
+                find_builtin(given.name) is not None:  # `in simplex`: a set named without arguments
             given = ast.Call(func=given.name, span=given.span, func_span=given.span)
         set_expr = (self.expr(given, Context.UNCERTAINTY, own)
                     if given is not None else None)
@@ -325,7 +342,7 @@ class _Resolver:
                         "rebalance every month, quarter, year, week, or N days")
         if on is not None and on.kind is not SymbolKind.SET:
             raise error("E206", f"'{decl.on}' is a {on.kind.value}, not a set",
-                        _word_span(decl, on.name), "rebalance on the time set, e.g. "
+                        _word_span(decl, decl.on), "rebalance on the time set, e.g. "
                         "`rebalance every month on day`")
         return ir.Rebalance(every=decl.every, count=decl.count, on=on, span=decl.span)
 

@@ -8,7 +8,7 @@ import difflib
 from typing import Protocol
 
 from compiler import ir
-from compiler.signatures import SIGNATURES, Context
+from compiler.builtins import Context, lookup, names
 from compiler.symbols import Symbol, SymbolKind
 from dsl import ast
 from dsl.errors import Diagnostics, SpecError, error
@@ -55,6 +55,10 @@ class ExprResolver:
             # collected diagnostics stop the pipeline before any later pass sees it.
             self.owner.diags.extend(exc)
             return ir.Ref(symbol=Symbol(node.name, SymbolKind.PARAM, node.span), span=node.span)
+        if symbol.kind is SymbolKind.AMBIGUITY:
+            raise error("E206", f"the ambiguity set '{node.name}' used as a value", node.span,
+                        f"an ambiguity set names the distributions of a worst case: write "
+                        f"cvar(level, loss over {node.name}) or mean(loss over {node.name})")
         if self.allowed is not None and symbol.kind not in self.allowed:
             if self.context is Context.DATA or self.allowed == DATA_KINDS:
                 raise error("E209", f"{symbol.kind.value} '{node.name}' in data", node.span,
@@ -67,11 +71,12 @@ class ExprResolver:
         return ir.Ref(symbol=symbol, span=node.span)
 
     def visit_Call(self, node: ast.Call) -> ir.Expr:
-        signature = SIGNATURES.get(node.func)
-        if signature is None:
-            close = difflib.get_close_matches(node.func, list(SIGNATURES), n=1, cutoff=0.6)
+        builtin = lookup(node.func)
+        if builtin is None:
+            close = difflib.get_close_matches(node.func, names(), n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "see the builtin list in the docs."
             raise error("E207", f"unknown function '{node.func}'", node.func_span, hint)
+        signature = builtin.signature
         allowed_here = {self.context, Context.MATH} if self.context is Context.DATA else {
             self.context, Context.MATH}
         if signature.context not in allowed_here and not (
@@ -85,7 +90,7 @@ class ExprResolver:
             expected = (f"{signature.min_args}" if signature.min_args == signature.max_args
                         else f"{signature.min_args} to {signature.max_args}")
             raise error("E208", f"'{node.func}' takes {expected} positional arguments, not "
-                        f"{count}", node.span, f"call it as {signature.doc or node.func + '(x)'}")
+                        f"{count}", node.span, f"call it as {signature.doc}")
         kwargs: list[tuple[str, ir.Expr]] = []
         for keyword in node.kwargs:
             if any(keyword.name == seen for seen, _ in kwargs):
@@ -105,10 +110,23 @@ class ExprResolver:
             kwargs.append((keyword.name, value))
         _check_tests(node)
         args_context = self
-        if signature.context is Context.SAMPLER or signature.context is Context.UNCERTAINTY:
+        if signature.context in (Context.SAMPLER, Context.UNCERTAINTY, Context.AMBIGUITY):
             args_context = ExprResolver(self.owner, Context.MATH, self.allowed)
-        return ir.Call(func=node.func, args=tuple(args_context.visit(a) for a in node.args),
-                       kwargs=tuple(kwargs), span=node.span, func_span=node.func_span)
+        args = tuple(self.over(a) if isinstance(a, ast.Over) and (node.func, k) in _OVER_AT
+                     else args_context.visit(a) for k, a in enumerate(node.args))
+        return ir.Call(func=node.func, args=args, kwargs=tuple(kwargs), span=node.span,
+                       func_span=node.func_span)
+
+    def over(self, node: ast.Over) -> ir.Expr:
+        """`loss over P`: the loss, and P's definition (resolved where P was declared)."""
+        symbol = self.owner.lookup(node.ambiguity, node.ambiguity_span)
+        definition = getattr(self.owner, "ambiguities", {}).get(symbol)
+        if definition is None:
+            raise error("E206", f"'{node.ambiguity}' is a {symbol.kind.value}, not an "
+                        "ambiguity set", node.ambiguity_span, "declare one, e.g. `ambiguity "
+                        f"{node.ambiguity} = wasserstein(scenarios, radius = 0.05)`")
+        return ir.Over(value=self.visit(node.value), ambiguity=symbol, definition=definition,
+                       span=node.span)
 
     def visit_Attribute(self, node: ast.Attribute) -> ir.Expr:
         return ir.Attr(base=self.visit(node.base), name=node.name, span=node.span)
@@ -132,8 +150,18 @@ class ExprResolver:
         return ir.Test(terms=tuple(self.visit(t) for t in node.terms), ops=node.ops,
                        span=node.span)
 
+    def visit_Over(self, node: ast.Over) -> ir.Expr:
+        raise error("E208", f"'over {node.ambiguity}' outside cvar(...) or mean(...)",
+                    node.span, "the worst case over an ambiguity set is taken by "
+                    f"cvar(level, loss over {node.ambiguity}) or mean(loss over "
+                    f"{node.ambiguity})")
+
     def visit_Range(self, node: ast.Range) -> ir.Expr:
         return ir.Range(start=self.visit(node.start), stop=self.visit(node.stop), span=node.span)
+
+
+# (function, argument position) where `loss over P` may stand
+_OVER_AT = {("cvar", 1), ("mean", 0)}
 
 
 def _check_tests(node: ast.Call) -> None:

@@ -12,7 +12,6 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeAlias
 
 import cvxpy as cp
@@ -75,6 +74,8 @@ class Result:
     problem: cp.Problem | None = field(default=None, repr=False)
     # `saddle solve --risk` / compiler.risk.risk_report: DV01, key-rate and CS01 ladders
     risk: dict[str, Any] | None = None
+    # worst cases over ambiguity sets, measured at the decision (compiler/ambiguity_report.py)
+    ambiguity: dict[str, dict[str, Any]] = field(default_factory=dict)
     # the robust model that solved it: plots read its sets' centers (the nominal)
     compiled: Any = field(default=None, repr=False, compare=False)
     # infeasible or unbounded: computes the diagnosis (compiler/diagnose.py) when first read
@@ -141,6 +142,7 @@ class Result:
             **({"risk": {name: {k: _plain(v) for k, v in entry.items()}
                          for name, entry in self.risk.items()}} if self.risk is not None
                else {}),
+            **({"ambiguity": self.ambiguity} if self.ambiguity else {}),
             "notes": list(self.notes),
             "solver": self.solver,
             "solve_time": self.solve_time,
@@ -160,12 +162,10 @@ class Result:
     def table(self) -> str:
         return format_table(self)
 
-    def plot(self, kind: str, path: str | Path | None = None, **options: Any) -> Any:
-        """Draw a plot of this result ("worst-case") to `path`; returns the matplotlib
-        Figure. Options and errors: `compiler.plot.plot`. Needs matplotlib."""
-        from compiler.plot import plot
+    def _repr_html_(self) -> str:  # Jupyter shows a Result as tables (compiler/result_html.py)
+        from compiler.result_html import result_html
 
-        return plot(self, kind, path, **options)
+        return result_html(self)
 
 
 @dataclass
@@ -194,12 +194,10 @@ class TableResult:
     def to_frame(self) -> pd.DataFrame:
         return self.table.reset_index()
 
-    def plot(self, kind: str, path: str | Path | None = None, **options: Any) -> Any:
-        """Draw a plot of this table ("allocation", "robustness", "frontier") to `path`;
-        returns the matplotlib Figure. Options and errors: `compiler.plot.plot`."""
-        from compiler.plot import plot
+    def _repr_html_(self) -> str:  # Jupyter (compiler/result_html.py)
+        from compiler.result_html import table_result_html
 
-        return plot(self, kind, path, **options)
+        return table_result_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         rows = [{k: _plain(v) for k, v in row.items()}
@@ -320,6 +318,10 @@ def format_table(result: Result) -> str:
             if len(rows) > MAX_ROWS:
                 lines.append(f"  ... {len(rows) - MAX_ROWS} more rows (--format json shows "
                              "all)")
+    if result.ambiguity:
+        from compiler.ambiguity_report import format_ambiguity
+
+        lines += ["", *format_ambiguity(result.ambiguity)]
     if result.diagnosis is not None:
         lines += ["", *result.diagnosis.lines()]
     if result.risk is not None:

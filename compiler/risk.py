@@ -15,16 +15,18 @@ Rolling runs (one solve per window) are not covered: their measures change per w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from compiler import fixed_income, ir
+from compiler.builtins.fixed_income import bond_data
 from compiler.evaluate import Evaluator
-from compiler.fixed_income_builtins import _bond
-from compiler.result import Result
 from compiler.symbols import Symbol
+
+if TYPE_CHECKING:
+    from compiler.result import Result
 
 MEASURES = ("dv01", "key_rate_durations", "cs01")
 
@@ -68,7 +70,7 @@ def risk_report(compiled: Any, result: Result) -> dict[str, Any]:
                 by = pd.Series(x * measure, index=position.index)
                 report[name] = {"measure": call.func, "total": float(by.sum()), "by": by}
             elif len(index) == 2 and call.func == "key_rate_durations":
-                bond = _bond(Evaluator(shapes, bindings), call)
+                bond = bond_data(Evaluator(shapes, bindings), call)
                 price = fixed_income.bond_price(bond.cashflow, bond.times, bond.rates,
                                                 bond.compounding)
                 ladder = (x * price) @ measure * fixed_income.BASIS_POINT

@@ -16,20 +16,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler import ir
+from compiler.affine import Lin, NotAffine
 from compiler.bindings import Bindings
-from compiler.counterpart import Extractor, Lin, NotAffine
+from compiler.counterpart import Extractor
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
 from compiler.instances import check_convex_lines
 from compiler.lower import make_variable
-from compiler.polyhedral import polyhedron
 from compiler.robust_errors import Context, refuse_intractable
 from compiler.robust_forms import blamed_term, coefficient_blocker, pieces
-from compiler.set_bounds import check_bounded
-from compiler.sets import UncertaintySet, build_set
 from compiler.shapes import Shapes
 from compiler.symbols import Symbol, SymbolKind
-from dsl.errors import Diagnostics, SpecError, error
+from compiler.uncertainty.base import SetContext, UncertaintySet
+from compiler.uncertainty.build import build_sets, check_bounded, refine_sets
+from dsl.errors import Diagnostics, error
 
 BACKENDS = ("auto", "counterpart", "dsp")
 
@@ -72,52 +72,16 @@ def robust_constraints(model: ir.Model, extractor: Extractor) -> dict[str, set[S
     return found
 
 
-def build_sets(model: ir.Model, evaluate: Evaluator) -> dict[Symbol, UncertaintySet]:
-    diags = Diagnostics()
-    sets: dict[Symbol, UncertaintySet] = {}
-    for definition in model.uncertains:
-        try:
-            sets[definition.symbol] = build_set(definition, evaluate)
-        except SpecError as exc:
-            diags.extend(exc)
-    diags.raise_if_any()
-    return sets
-
-
-def polyhedral_sets(sets: dict[Symbol, UncertaintySet], model: ir.Model,
-                    evaluate: Evaluator) -> dict[Symbol, UncertaintySet]:
-    """Blocks of linear lines become polyhedra (closed form by LP duality), checked
-    non-empty; other blocks stay blocks (the saddle-point path)."""
-    out = dict(sets)
-    for symbol, uset in sets.items():
-        if uset.kind != "block" or uset.definition is None:
-            continue
-        found = polyhedron(uset.definition, evaluate, model)
-        if found is None:
-            continue
-        if not found.nonempty():
-            raise error("E410", f"the set of '{symbol.name}' is empty: its lines contradict "
-                        "each other", symbol.span,
-                        "relax the bounds or lines of this uncertain block")
-        out[symbol] = UncertaintySet(symbol, "polyhedron", uset.shape,
-                                     {"polyhedron": found}, uset.definition)
-    return out
-
-
 def counterpart_blocker(model: ir.Model, extractor: Extractor, robust: dict[str, set[Symbol]],
                         sets: dict[Symbol, UncertaintySet]) -> NotAffine | None:
     """Why the counterpart path cannot take this model (None if it can)."""
-    block = [s for s, u in sets.items() if not u.standard or u.kind != "polyhedron" and
-             u.definition is not None and (u.definition.constraints or u.definition.lower
-                                           is not None or u.definition.upper is not None)]
-    if block:
-        definition = sets[block[0]].definition
-        node = definition.set_expr if definition and definition.set_expr else ir.Ref(
-            symbol=block[0], span=block[0].span)
-        return NotAffine(node, f"the set of '{block[0].name}' is written with nonlinear "
-                         "constraints (or adds lines to a standard set); only box, ball, "
-                         "ellipsoid, budget, simplex and blocks of linear lines have closed "
-                         "forms")
+    for symbol, uset in sets.items():
+        reason = uset.counterpart_blocker()
+        if reason is not None:
+            definition = uset.definition
+            node = definition.set_expr if definition and definition.set_expr else ir.Ref(
+                symbol=symbol, span=symbol.span)
+            return NotAffine(node, reason)
     context = Context(model, extractor.ev.shapes, extractor.ev.bindings, sets)
     try:
         for node, lin, sign in _forms(model, extractor, robust, context):
@@ -199,8 +163,8 @@ def compile_robust(model: ir.Model, shapes: Shapes, bindings: Bindings,
     robust = robust_constraints(model, extractor)
     sets = build_sets(model, evaluate)
     check_convex_lines(model, shapes, bindings, sets)
-    sets = polyhedral_sets(sets, model, evaluate)
-    check_bounded(model, shapes, bindings, sets)  # E410 with the direction (set_bounds.py)
+    sets = refine_sets(sets, model, evaluate)
+    check_bounded(SetContext(model, shapes, bindings, sets))  # E410 with the direction
     if not model.variables:  # nothing to choose: a worst-case analysis, no game
         from compiler.analysis import WorstCaseAnalysis
 

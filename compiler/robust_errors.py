@@ -13,8 +13,9 @@ from typing import Any
 import cvxpy as cp
 
 from compiler import ir, tensor
+from compiler.affine import NotAffine
 from compiler.bindings import Bindings
-from compiler.counterpart import Extractor, NotAffine
+from compiler.counterpart import Extractor
 from compiler.evaluate import Evaluator
 from compiler.instances import set_instance
 from compiler.robust_forms import coefficient_blocker, signed_terms

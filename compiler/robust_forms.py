@@ -7,10 +7,7 @@
   affine pieces, each with its own worst case; the row's worst case is the largest.
   The backend check, the counterpart and the saddle-point form all split with this one
   function, so both paths take the same rows.
-* Relaxing (`relaxed`). A coefficient of u that is convex in the decisions
-  (`u * square(x - c)`) is replaced by a variable s >= the coefficient. Where u >= 0 on
-  its set the adversary's best response is nondecreasing in s, so the optimum takes
-  s = the coefficient and the form is exact (u <= 0 and a concave coefficient likewise).
+* Relaxing (`counterpart.relaxed`) makes a coefficient convex in the decisions affine.
 """
 
 from __future__ import annotations
@@ -23,12 +20,12 @@ import cvxpy as cp
 import numpy as np
 
 from compiler import ir, tensor
-from compiler.counterpart import Extractor, Lin, NotAffine, RobustRow, worst_case_form
+from compiler.affine import Lin, NotAffine
+from compiler.counterpart import Extractor, NoForm, RobustRow, relaxed, worst_case_form
 from compiler.symbols import Symbol
 
 Index = tuple[Symbol, ...]
 Form = tuple[Lin, Index]  # an affine form and the axes the adversary maximizes it over
-SIGN_TOL = 1e-9
 
 
 @dataclass
@@ -133,44 +130,6 @@ def flat_matrix(ex: Extractor, lin: Lin, u: Symbol, shape: tuple[int, ...]) -> A
 
 # ---- coefficients that are not affine in the decisions ----
 
-class NoForm(Exception):
-    """No convex form for a coefficient of u: the reason."""
-
-
-def relaxed(coef: Any, sign: float, bounds: tuple[np.ndarray, np.ndarray] | None,
-            name: str) -> tuple[Any, list[cp.Constraint]]:
-    """`coef` (the adversary maximizes sign * coef'u) with a non-affine coefficient
-    replaced by a variable s and the constraint that bounds it (see the module doc).
-
-    Raises:
-        NoForm: the coefficient's curvature and u's sign on its set do not fit.
-    """
-    if not tensor.is_expr(coef) or coef.is_affine():
-        return coef, []
-    a = sign * coef
-    low, high = bounds if bounds is not None else (None, None)
-    if a.is_convex():
-        if low is None or np.any(low < -SIGN_TOL):
-            raise NoForm(f"the coefficient of '{name}' is {_curvature(sign, 'convex')} in "
-                         f"the decisions, which needs '{name}' >= 0 on its set, and it can "
-                         "be negative there")
-        s = cp.Variable(coef.shape)
-        return s, [sign * s >= a]
-    if a.is_concave():
-        if high is None or np.any(high > SIGN_TOL):
-            raise NoForm(f"the coefficient of '{name}' is {_curvature(sign, 'concave')} in "
-                         f"the decisions, which needs '{name}' <= 0 on its set, and it can "
-                         "be positive there")
-        s = cp.Variable(coef.shape)
-        return s, [sign * s <= a]
-    raise NoForm(f"the coefficient of '{name}' is neither convex nor concave in the "
-                 "decisions")
-
-
-def _curvature(sign: float, of_a: str) -> str:
-    return of_a if sign > 0 else ("concave" if of_a == "convex" else "convex")
-
-
 def coefficient_blocker(lin: Lin, sign: float, sets: dict[Symbol, Any]) -> str | None:
     """Why a form's coefficients have no convex form (None if every one has)."""
     for u, k in lin.coef.items():
@@ -244,7 +203,7 @@ class PiecewiseRow(RobustRow):
         self.forms, self.count, self.sets = forms, count, sets
         super().__init__(name, {}, 1.0)
 
-    @property  # type: ignore[override]
+    @property
     def coef(self) -> dict[Symbol, Any]:
         names = {u for _, matrices, _ in self.forms for u in matrices}
         best = np.full(self.count, -np.inf)

@@ -31,14 +31,14 @@ from compiler.engines import Engine, Job
 from compiler.evaluate import Evaluator
 from compiler.exact import find_exact_forms
 from compiler.lift import LiftedEvaluator, lift, lifted_bound, stack_aggregates
-from compiler.lower import Lowered, lower, make_variable
+from compiler.lower import Lowered, goal, lower, make_variable
 from compiler.problem import CompiledModel
 from compiler.result import TableResult
 from compiler.shapes import Shapes
 from compiler.solver_choice import default_solver
 from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
-from compiler.windows import Every, singular, window_bindings, windows
+from compiler.windows import Every, singular, window_bindings, window_periods, windows
 from dsl.errors import error
 from dsl.source import Span
 
@@ -84,8 +84,20 @@ class RollingModel:
         if self.vectorized is None:
             self.window(0)
 
+    backend = "rolling"
+
     def __len__(self) -> int:
         return len(self.positions)
+
+    def summary(self) -> str:
+        return f"rolling model, {len(self)} windows"
+
+    def emit(self) -> str:
+        """The problem of the first window (all windows share its form)."""
+        how = ("one vectorized problem over all windows" if self.vectorized is not None
+               else "one problem per window")
+        return (f"rolling model {self.model.name}: {len(self)} windows, solved as {how}; "
+                f"the window ending {self.window(0).end}:\n" + self.compiled(0).emit())
 
     def window(self, k: int) -> _Window:
         """Window k, lowered and checked."""
@@ -94,9 +106,7 @@ class RollingModel:
             exact = find_exact_forms(self.model, self.shapes, Evaluator(self.shapes, window))
             lowered = lower(self.model, self.shapes, window, exact)
             check_discipline(self.model, lowered)
-            objective = (cp.Maximize if self.model.objective.sense is ir.Sense.MAXIMIZE
-                         else cp.Minimize)(lowered.objective)
-            problem = cp.Problem(objective, lowered.constraints())
+            problem = lowered.problem(self.model.objective.sense)
             end = str(window.labels_of(self.time_set)[-1])
             self._built[k] = _Window(end, window, lowered, problem)
         return self._built[k]
@@ -172,7 +182,33 @@ class RollingModel:
                     notes.append("each window solved on its own")
         elapsed = time.perf_counter() - started
         table = pd.DataFrame(rows).set_index("period")
+        self._mark_windows(table, notes)
         return TableResult(self.model.name, table, notes, name, elapsed)
+
+    def _mark_windows(self, table: pd.DataFrame, notes: list[str]) -> None:
+        """Each window's first label and whether it is a partial period (in the notes), and
+        the decisions' units: what the allocation plot draws (compiler/plot_data.py)."""
+        labels = self.bindings.labels_of(self.time_set)
+        periods = window_periods(labels, self.positions, self.every,
+                                 self.bindings.date_columns.get(self.time_set.root))
+        table.attrs["window_start"] = [p.first for p in periods]
+        table.attrs["partial"] = [p.partial for p in periods]
+        table.attrs["units"] = {d.symbol.name: d.unit for d in self.model.variables if d.unit}
+        every = str(self.every)
+        for p in periods:
+            if p.partial:
+                notes.append(f"the window ending {p.last} covers only {p.first} to {p.last}, "
+                             f"part of a full {every} (the data end or begin there): not "
+                             "comparable with full windows")
+
+    def backtest(self, lookback: int | None = None, pnl: str | None = None,
+                 costs: str | None = None, initial: dict[str, Any] | None = None,
+                 solver: str | None = None, **options: Any) -> Any:
+        """Decide at each window's end, hold over the next window, realize the P&L there,
+        carrying `previous(w)`: a `BacktestResult` (compiler/backtest.py)."""
+        from compiler.backtest import Backtest
+
+        return Backtest(self, lookback, pnl, costs, initial).run(solver=solver, **options)
 
     def _vectorize(self) -> _Vectorized | None:
         """The windows as one problem with a window axis, or None (compiler/lift.py)."""
@@ -218,8 +254,8 @@ class RollingModel:
     def _solve_stacked(self, solver: str, options: dict[str, Any]
                        ) -> list[dict[str, Any]] | None:
         built = self.windows
-        sense = cp.Maximize if self.model.objective.sense is ir.Sense.MAXIMIZE else cp.Minimize
-        problem = cp.Problem(sense(cp.sum([w.lowered.objective for w in built])),
+        problem = cp.Problem(goal(self.model.objective.sense,
+                                  cp.sum([w.lowered.objective for w in built])),
                              [c for w in built for c in w.problem.constraints])
         if not _solved(problem, solver, options):
             return None
@@ -285,8 +321,7 @@ def _vectorized_problem(model: ir.Model, ev: LiftedEvaluator,
             lhs, rhs = terms[k], terms[k + 1]
             rows.append(lhs <= rhs if op is ir.Relation.LE else
                         lhs >= rhs if op is ir.Relation.GE else lhs == rhs)
-    sense = cp.Maximize if model.objective.sense is ir.Sense.MAXIMIZE else cp.Minimize
-    return cp.Problem(sense(cp.sum(objective)), rows), objective
+    return cp.Problem(goal(model.objective.sense, cp.sum(objective)), rows), objective
 
 
 def _solve_chunk(task: tuple[Job, list[int], str]) -> list[dict[str, Any]]:

@@ -19,23 +19,20 @@ import dsp
 import numpy as np
 
 from compiler import ir, tensor
+from compiler.affine import NotAffine
 from compiler.bindings import Bindings
 from compiler.certificate import TIGHTER, UNCERTIFIED, certify
-from compiler.counterpart import (
-    Extractor,
-    NotAffine,
-    RobustRow,
-    build_counterpart,
-)
+from compiler.counterpart import Extractor, RobustRow, relaxed
+from compiler.counterpart_model import build_counterpart
 from compiler.diagnose import diagnose_robust
 from compiler.discipline import check_discipline
 from compiler.evaluate import Evaluator
 from compiler.exact import ExactForm
 from compiler.instances import set_instance
-from compiler.lower import lower, make_variable
+from compiler.lower import goal, lower, make_variable
 from compiler.problem import CLARABEL_RETRY, CompiledModel
 from compiler.result import Result
-from compiler.robust_forms import coefficient_blocker, relaxed
+from compiler.robust_forms import coefficient_blocker
 from compiler.saddle_atoms import SaddleAtoms
 from compiler.saddle_rows import (
     NOT_PARSED,
@@ -44,10 +41,10 @@ from compiler.saddle_rows import (
     objective_error,
     robust_rows,
 )
-from compiler.sets import Instance, UncertaintySet
 from compiler.shapes import Shapes
 from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
+from compiler.uncertainty.base import Instance, UncertaintySet
 from compiler.worst_case import adversary_choice, lets_at_worst_case
 from dsl.errors import SpecError
 
@@ -97,14 +94,20 @@ class RobustModel:
     def problem(self) -> cp.Problem:
         return self.compiled.problem
 
+    def summary(self) -> str:
+        return f"robust model, {self.backend} backend ({self.compiled.summary()})"
+
+    def emit(self) -> str:
+        return (f"robust model {self.model.name}: the {self.backend} backend's problem\n"
+                + self.compiled.emit())
+
     # ---- the explicit counterpart ----
 
     def _build_counterpart(self) -> CompiledModel:
         lowered, rows = build_counterpart(self.model, self.shapes, self.bindings, self.exact,
                                           self.sets, self.robust, self.extractor)
         self.rows += rows
-        sense = cp.Minimize if self.model.objective.sense is ir.Sense.MINIMIZE else cp.Maximize
-        problem = cp.Problem(sense(lowered.objective), lowered.constraints())
+        problem = lowered.problem(self.model.objective.sense)
         return CompiledModel(self.model, self.shapes, self.bindings, lowered, problem,
                              list(self.notes) + list(lowered.notes))
 
@@ -162,8 +165,7 @@ class RobustModel:
                 raise objective_error(self)
             problem: cp.Problem = saddle
         else:
-            goal = cp.Minimize if sense is ir.Sense.MINIMIZE else cp.Maximize
-            problem = cp.Problem(goal(lowered.objective), constraints)
+            problem = cp.Problem(goal(sense, lowered.objective), constraints)
         return CompiledModel(self.model, self.shapes, self.bindings, lowered, problem,
                              list(self.notes) + list(lowered.notes))
 
@@ -347,8 +349,7 @@ class RobustModel:
         if any(c is None for c in centers.values()):
             return "the uncertain quantities' sets have no center to test the nominal problem"
         nominal = lower(self.model, self.shapes, self.bindings, self.exact, adversary=centers)
-        sense = cp.Minimize if self.model.objective.sense is ir.Sense.MINIMIZE else cp.Maximize
-        problem = cp.Problem(sense(nominal.objective), nominal.constraints())
+        problem = nominal.problem(self.model.objective.sense)
         try:
             solve_problem(problem, solver)
         except cp.error.SolverError:

@@ -17,21 +17,15 @@ import dsp
 import numpy as np
 
 from compiler import ir, robust_errors, tensor
-from compiler.counterpart import Extractor, NotAffine, robust_part
+from compiler.affine import NotAffine
+from compiler.counterpart import Extractor, NoForm, relaxed, robust_part
 from compiler.evaluate import Evaluator
 from compiler.lower import Part, make_variable
-from compiler.robust_forms import (
-    NoForm,
-    Piece,
-    flat_const,
-    flat_matrix,
-    pieces,
-    relaxed,
-)
+from compiler.robust_forms import Piece, flat_const, flat_matrix, pieces
 from compiler.saddle_atoms import SaddleAtoms
-from compiler.sets import Instance
 from compiler.solver_output import solve_problem
 from compiler.symbols import Symbol
+from compiler.uncertainty.base import Instance
 from dsl.errors import SpecError, error
 
 if TYPE_CHECKING:
@@ -198,7 +192,7 @@ class _BindingCopies:
                         continue
                     for j in range(m):
                         local = copies[i * m + j]
-                        value = _number(const[i * m + j]) + sum(
+                        value = float(_number(const[i * m + j])) + sum(
                             float(_number(matrix[i * m + j]) @ _number(
                                 _vector(local[v].expression)))
                             for v, matrix in matrices.items())

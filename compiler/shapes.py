@@ -7,8 +7,8 @@ Rules (documented in docs/language.md):
   sets (left's order first). A set missing on one side broadcasts.
 * `a @ b` sums over the sets the two share. If they share none, a set and its alias
   (`set asset2 = asset`) are contracted instead, so `w @ cov @ w` reads naturally.
-* Reductions (`sum`, `mean`, `max`, `min`, `first`, `last`) drop every set, or the one
-  named by `over = S`. `diff` keeps its shape.
+* A call's index is its builtin's shape rule (compiler/builtins: reductions drop every
+  set, or the one named by `over = S`; elementwise functions keep the argument's).
 * A list literal or `csv(...)` takes the index its declaration gives it.
 """
 
@@ -18,16 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from compiler import fixed_income_shapes, ir
-from compiler.alignment import aliases, check_alignment, check_spread, name_of, reindexed
+from compiler import ir
+from compiler.alignment import check_alignment, check_spread, name_of, reindexed
+from compiler.builtins import ShapeCall, lookup
+from compiler.builtins.rules import union as union  # re-exported: callers use shapes.union
 from compiler.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import Diagnostics, error
 
 Index = tuple[Symbol, ...]
-
-REDUCTIONS = {"sum", "mean", "max", "min", "first", "last"}
-ELEMENTWISE = {"abs", "pos", "neg", "square", "sqrt", "exp", "log", "inv_pos", "diff"}
-SCALAR_ATOMS = {"norm1", "norm2", "norm_inf", "sum_squares", "count", "chi2_quantile"}
 
 
 @dataclass
@@ -40,10 +38,6 @@ class Shapes:
 
     def index(self, symbol: Symbol) -> Index:
         return self.lets.get(symbol, symbol.index)
-
-
-def union(left: Index, right: Index) -> Index:
-    return left + tuple(s for s in right if s not in left)
 
 
 def contraction(left: Index, right: Index) -> list[tuple[Symbol, Symbol]]:
@@ -85,6 +79,19 @@ class _ShapeChecker:
         index: Index = ()
         for term in node.terms:
             index = union(index, self.infer(term))
+        return index
+
+    def infer_Over(self, node: ir.Over, context: Index | None) -> Index:
+        """`loss over P`: one loss per draw of P's scenarios (their first set)."""
+        self.infer(node.definition)
+        index = self.infer(node.value)
+        scenarios = node.definition.args[0]
+        draws = self.shapes.index(scenarios.symbol)[:1] if isinstance(scenarios, ir.Ref) else ()
+        if index != draws:
+            raise error("E303", f"a loss over '{node.ambiguity.name}' indexed by "
+                        f"{index_text(index)}", node.value.span,
+                        f"give one loss per draw: an expression indexed by "
+                        f"{index_text(draws)} only, as the scenarios' rows are")
         return index
 
     def infer_Range(self, node: ir.Range, context: Index | None) -> Index:
@@ -149,132 +156,19 @@ class _ShapeChecker:
     # ---- calls ----
 
     def infer_Call(self, node: ir.Call, context: Index | None) -> Index:
-        func = node.func
-        if func == "csv":
-            for _, value in node.kwargs:
-                if not isinstance(value, ir.ListLit):
+        builtin = lookup(node.func)
+        if builtin is None or builtin.shape is None:  # resolve refuses unknown functions
+            raise RuntimeError(f"no shape rule for '{node.func}'")
+        rule = builtin.shape
+        args: list[Index] = []
+        if not rule.own_arguments:
+            arg_context = context if rule.passes_context else None
+            args = [self.infer(a, arg_context) for a in node.args]
+            for name, value in node.kwargs:
+                if name != "over":
                     self.infer(value)
-            return context or ()
-        arg_context = context if func in ELEMENTWISE else None
-        args = [self.infer(a, arg_context) for a in node.args]
-        over = node.kwarg("over")
-        for name, value in node.kwargs:
-            if name != "over":
-                self.infer(value)
-        if over is not None:
-            return self.reduce_over(node, args[0], over)
-        if func in REDUCTIONS and len(args) == 2:  # max(a, b), min(a, b): elementwise
-            check_alignment(self.shapes.of, node, list(node.args), args)
-            return union(args[0], args[1])
-        if func in ("first", "last"):
-            if len(args[0]) > 1:
-                raise error("E303", f"'{func}' of a value indexed by {index_text(args[0])}",
-                            node.span, f"say which set with `{func}(x, over = S)`")
-            return ()
-        if func == "chi2_quantile" and any(args):
-            at = next(a for a, index in zip(node.args, args, strict=True) if index)
-            raise error("E303", "chi2_quantile of a value indexed by "
-                        f"{index_text(self.shapes.of[at])}", at.span,
-                        "give the probability and the degrees of freedom as numbers, e.g. "
-                        "chi2_quantile(0.5, count(factor))")
-        if func in REDUCTIONS or func in SCALAR_ATOMS:
-            return ()
-        if func in ELEMENTWISE:
-            return args[0]
-        if func in fixed_income_shapes.RULES:  # bond_price, dv01, ..., cs01
-            return fixed_income_shapes.RULES[func](node, args, self.shapes.of, self.model)
-        return getattr(self, f"call_{func}", self.call_other)(node, args)
-
-    def reduce_over(self, node: ir.Call, arg: Index, over: ir.Expr) -> Index:
-        if not (isinstance(over, ir.Ref) and over.symbol.kind is SymbolKind.SET):
-            raise error("E303", "'over' needs an index set", over.span,
-                        "name one of the argument's index sets, as in `sum(x, over = tenor)`")
-        if over.symbol not in arg:
-            raise error("E303", f"'{over.symbol.name}' is not an index set of the argument, "
-                        f"which is indexed by {index_text(arg)}", over.span,
-                        f"choose one of {index_text(arg)}")
-        if node.func == "diff":
-            return arg
-        return tuple(s for s in arg if s is not over.symbol)
-
-    def call_quad_form(self, node: ir.Call, args: list[Index]) -> Index:
-        x, matrix = args
-        ok = (len(x) == 1 and len(matrix) == 2 and x[0] in matrix
-              and matrix[0].root is matrix[1].root)
-        if not ok:
-            raise error("E303", f"quad_form of {index_text(x)} with a matrix indexed by "
-                        f"{index_text(matrix)}", node.span,
-                        "index the matrix by the vector's set twice, e.g. `param cov[asset, "
-                        "asset2]` with `set asset2 = asset`")
-        return ()
-
-    def call_trace(self, node: ir.Call, args: list[Index]) -> Index:
-        (matrix,) = args
-        if len(matrix) != 2 or matrix[0].root is not matrix[1].root:
-            raise error("E303", f"trace of a value indexed by {index_text(matrix)}", node.span,
-                        "trace needs a square matrix indexed by a set and its alias, e.g. "
-                        "[asset, asset2] with `set asset2 = asset`")
-        return ()
-
-    def call_outer(self, node: ir.Call, args: list[Index]) -> Index:
-        left, right = args
-        shared = [s for s in left if s in right]
-        if shared:
-            s = shared[0]
-            alias = next((a for a in aliases(self.model, s) if a is not s), None)
-            hint = (f"write outer(a, b[{alias.name}]) to put b on '{alias.name}'" if alias
-                    else f"declare an alias, `set {s.name}2 = {s.root.name}`, and write "
-                         f"outer(a, b[{s.name}2])")
-            raise error("E303", f"outer of two values that share '{s.name}'", node.span,
-                        f"outer(a, b) pairs every label of a's sets with every label of "
-                        f"b's: {hint}")
-        return union(left, right)
-
-    def call_diag(self, node: ir.Call, args: list[Index]) -> Index:
-        """diag(v[S]) is the matrix [S, S2] (S2 S's first alias); diag(M[S, S2]) the
-        vector [S] of M's diagonal."""
-        (index,) = args
-        if len(index) == 2 and index[0].root is index[1].root:
-            return index[:1]
-        if len(index) != 1:
-            raise error("E303", f"diag of a value indexed by {index_text(index)}", node.span,
-                        "diag takes a vector v[S] (giving the matrix [S, S2]) or a square "
-                        "matrix M[S, S2] (giving its diagonal [S])")
-        s = index[0]
-        alias = next((a for a in aliases(self.model, s) if a is not s), None)
-        if alias is None:
-            raise error("E303", f"diag of a vector on '{s.name}' needs an alias of "
-                        f"'{s.name}' for its second axis", node.span,
-                        f"declare one, e.g. `set {s.name}2 = {s.root.name}`")
-        return (s, alias)
-
-    def call_log_sum_exp(self, node: ir.Call, args: list[Index]) -> Index:
-        return ()  # with weights, the sum runs over the union of both sides' sets
-
-    def call_cvar(self, node: ir.Call, args: list[Index]) -> Index:
-        if args[0]:
-            raise error("E303", "the cvar level must be a scalar", node.args[0].span,
-                        "write the level as a number, e.g. `cvar(0.95, losses)`")
-        if len(args[1]) != 1:
-            raise error("E303", f"cvar of losses indexed by {index_text(args[1])}",
-                        node.args[1].span, "give one loss per scenario: an expression indexed "
-                        "by the scenario set only (sum or contract the other sets)")
-        return ()
-
-    def call_indicator(self, node: ir.Call, args: list[Index]) -> Index:
-        return args[0]
-
-    def call_interp_map(self, node: ir.Call, args: list[Index]) -> Index:
-        sets = [a.symbol for a in node.args
-                if isinstance(a, ir.Ref) and a.symbol.kind is SymbolKind.SET]
-        if len(sets) != 2 or sets[0].root is sets[1].root:
-            raise error("E303", "interp_map needs two different sets", node.span,
-                        "write interp_map(points, keys): the set to interpolate onto and the "
-                        "set of key points, both with numeric labels")
-        return (sets[0], sets[1])
-
-    def call_other(self, node: ir.Call, args: list[Index]) -> Index:
-        return ()  # uncertainty sets and samplers: checked by their own passes
+        return rule.infer(ShapeCall(node, args, self.shapes.of, self.model, context,
+                                    self.infer))
 
     def infer_Attr(self, node: ir.Attr, context: Index | None) -> Index:
         self.infer(node.base, context)
@@ -335,6 +229,7 @@ class _ShapeChecker:
             steps += [partial(self.fits, b, v.symbol.index, f"a bound of {v.symbol.describe()}")
                       for b in (v.lower, v.upper) if b is not None]
         steps += [partial(self.let, d) for d in m.lets]
+        steps += [partial(self.infer, d.value) for d in m.ambiguities]
         steps += [partial(self.infer, u.set_expr) for u in m.uncertains
                   if u.set_expr is not None]
         steps += [partial(self.constraint, c) for u in m.uncertains for c in u.constraints]

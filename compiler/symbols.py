@@ -17,6 +17,7 @@ class SymbolKind(enum.Enum):
     VARIABLE = "variable"
     UNCERTAIN = "uncertain"
     LET = "let"
+    AMBIGUITY = "ambiguity set"  # `ambiguity P = wasserstein(...)`: named only after `over`
     OBJECTIVE = "objective"
     CONSTRAINT = "constraint"
 

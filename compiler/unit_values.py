@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,25 +78,6 @@ def text_of(node: ir.Expr) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _children(node: object) -> Iterator[ir.Expr]:
-    for name in getattr(node, "__slots__", ()):
-        child = getattr(node, name, None)
-        if isinstance(child, ir.Expr):
-            yield child
-        elif isinstance(child, tuple):
-            yield from (c[1] if isinstance(c, tuple) else c for c in child
-                        if isinstance(c, ir.Expr | tuple))
-
-
-def walk(node: ir.Expr) -> Iterator[ir.Expr]:
-    """Every expression below `node`, itself included."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        yield item
-        stack.extend(_children(item))
-
-
 def _side_by_side(node: ir.Expr) -> tuple[ir.Expr, ...]:
     """Operands read in one unit: of `+ -`, `max(a, b)`, a list's entries, a test."""
     if isinstance(node, ir.BinOp) and node.op in (ir.BinOperator.ADD, ir.BinOperator.SUB):
@@ -121,7 +101,7 @@ class Conversions:
     def carries(self, node: ir.Expr) -> bool:
         """True if the value mentions a unit: it is already in decimals and dollars."""
         return any(isinstance(n, ir.Const) and n.unit is not None
-                   or isinstance(n, ir.Ref) and n.symbol in self.carrying for n in walk(node))
+                   or isinstance(n, ir.Ref) and n.symbol in self.carrying for n in ir.walk(node))
 
     def decide(self, definition: ir.ParamDef) -> bool:
         """Record how the param's file value converts; True if it carries its own unit."""
@@ -141,7 +121,7 @@ class Conversions:
 
     def check_mixed(self, symbol: Symbol, unit: str, value: ir.Expr) -> None:
         """E309: numbers with and without a unit side by side in a declared param's value."""
-        for node in walk(value):
+        for node in ir.walk(value):
             operands = _side_by_side(node)
             marked = [o for o in operands if self.carries(o)]
             bare = [o for o in operands if not self.carries(o) and ir.literal(o) != 0]

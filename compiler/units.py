@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any
 
 from compiler import ir
+from compiler.builtins import UnitCall, lookup
 from compiler.dimensions import (
     ANY_MONEY,
     MONEY,
@@ -53,18 +54,12 @@ from compiler.unit_values import (
     held_scale,
     known_unit,
     text_of,
-    walk,
 )
 from dsl.errors import Diagnostics, error
 from dsl.source import Span
 
 __all__ = ["ANY_MONEY", "MONEY", "PURE", "RATE", "SHARE_OR_RATE", "Dim", "Units", "check_units",
            "unit_dim"]  # the dimensions live in compiler/dimensions.py
-
-_KEEP = {"sum", "mean", "max", "min", "first", "last", "diff", "abs", "pos", "neg", "norm1",
-         "norm2", "norm_inf", "trace", "cvar", "diag"}  # the result has the argument's dimension
-_PURE_IF_PURE = {"sqrt", "exp", "log", "inv_pos", "log_sum_exp"}
-_PURE_RESULT = {"count", "indicator", "interp_map", "chi2_quantile"}
 
 
 @dataclass
@@ -146,6 +141,10 @@ class _UnitChecker:
         self.same(node.terms, node.span)
         return PURE  # 0 or 1
 
+    def dim_Over(self, node: ir.Over) -> Dim:
+        self.dim(node.definition)
+        return self.dim(node.value)  # a worst case of the loss is in the loss's unit
+
     def dim_BinOp(self, node: ir.BinOp) -> Dim:
         op = node.op
         if op in (ir.BinOperator.ADD, ir.BinOperator.SUB):
@@ -164,42 +163,16 @@ class _UnitChecker:
         return combine(TIMES, left, left) if power == 2 else None
 
     def dim_Call(self, node: ir.Call) -> Dim:
-        func = node.func
-        if func == "csv":
-            return None
-        for _, value in node.kwargs:
-            self.dim(value)
-        if func in ("max", "min") and len(node.args) == 2:
-            return self.same(node.args, node.span)
-        args = [self.dim(a) for a in node.args]
-        self.same_arguments(node)
-        if func in _KEEP:
-            return args[-1]  # cvar(level, losses): the losses'
-        if func in ("square", "sum_squares"):
-            return combine(TIMES, args[0], args[0])
-        if func == "outer":
-            return combine(TIMES, args[0], args[1])
-        if func == "quad_form":  # x' P x
-            return combine(TIMES, combine(TIMES, args[0], args[0]), args[1])
-        if func in _PURE_IF_PURE:
-            return PURE if args[0] == PURE else None
-        if func in _PURE_RESULT:
-            return PURE
-        return None  # fixed-income builtins, samplers, uncertainty sets
-
-    def same_arguments(self, node: ir.Call) -> None:
-        """Arguments that a builtin adds to each other: a curve and a spread, a CDS spread
-        and its coupon, the ends of a box."""
-        added = [v for k, v in node.kwargs if k in ("spread", "repo")]
-        if added and len(node.args) >= 2 and node.kwarg("discount") is None:
-            self.same((node.args[1], *added), node.span)  # exp(-t (curve + spread))
-        if node.func in ("cs01", "cds_carry") and len(node.args) >= 2:
-            self.same((node.args[0], node.args[1]), node.span)  # spread and coupon
-        if node.func == "cds_rolldown" and len(node.args) >= 3:
-            self.same(tuple(node.args[:3]), node.span)
-        if node.func == "box":
-            ends = (*node.args, *(v for k, v in node.kwargs if k in ("lo", "hi")))
-            self.same(tuple(ends), node.span)
+        builtin = lookup(node.func)
+        if builtin is None or builtin.units is None:  # resolve refuses unknown functions
+            raise RuntimeError(f"no units rule for '{node.func}'")
+        rule = builtin.units
+        args: list[Dim] = []
+        if not rule.own_arguments:
+            for _, value in node.kwargs:
+                self.dim(value)
+            args = [self.dim(a) for a in node.args]
+        return rule.infer(UnitCall(node, args, self.same))
 
     # ---- declarations ----
 
@@ -252,7 +225,7 @@ class _UnitChecker:
         if len(kinds) == 1 and found is not None and len(found) == 1:
             return money_scale(next(iter(kinds)))
         scales = set()
-        for node in walk(value):
+        for node in ir.walk(value):
             if isinstance(node, ir.Const) and node.unit is not None \
                     and node.unit.startswith("$") and node.value != 0:
                 scales.add(1.0)

@@ -82,7 +82,7 @@ def lets_at_worst_case(robust: RobustModel, result: Result) -> None:
              robust.compiled.lowered.variables.items() if v.value is not None}
     point.update({u: np.asarray(chosen[u.name], dtype=float).reshape(
         robust.bindings_shape(u.index)) for u in robust.sets})
-    ev = Evaluator(robust.shapes, robust.bindings, point,  # type: ignore[arg-type]
+    ev = Evaluator(robust.shapes, robust.bindings, point,
                    {d.symbol: d for d in robust.model.lets})
     for definition in missing:
         value = ev(ir.Ref(symbol=definition.symbol, span=definition.symbol.span))

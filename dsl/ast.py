@@ -154,6 +154,16 @@ class Test(Expr):
     ops: tuple[Relation, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Over(Expr):
+    """`loss over P`: a call argument of `cvar` or `mean` only, the worst case over the
+    distributions of the ambiguity set `P` (`resolve` enforces where it may appear)."""
+
+    value: Expr
+    ambiguity: str
+    ambiguity_span: Span = _span()
+
+
 # ==== conditions ====
 
 
@@ -182,6 +192,21 @@ Condition = Comparison | Disjunction
 class Decl(Node):
     name: str
     name_span: Span = _span()
+
+
+class Word(str):
+    """A name the AST keeps as text (an index set, a flag, a rebalance set) that knows
+    where it was written. It compares and hashes as its text, so ASTs compare as before."""
+
+    span: Span
+
+    def __new__(cls, text: str, span: Span) -> Word:
+        made = super().__new__(cls, text)
+        made.span = span
+        return made
+
+    def __getnewargs__(self) -> tuple[str, Span]:  # type: ignore[override]
+        return (str(self), self.span)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -261,6 +286,13 @@ class UncertainDecl(Decl):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AmbiguityDecl(Decl):
+    """`ambiguity P = wasserstein(shock, radius = 0.05)` or `= moments(shock, ...)`."""
+
+    value: Call
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LetDecl(Decl):
     index: tuple[str, ...] = ()
     value: Expr
@@ -296,6 +328,7 @@ Declaration = (
     | ScenariosDecl
     | VariableDecl
     | UncertainDecl
+    | AmbiguityDecl
     | LetDecl
     | ObjectiveDecl
     | ConstraintsDecl

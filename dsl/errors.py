@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "E412": "not convex-concave",
     "E413": "no robust counterpart for this term",
     "E414": "no installed solver takes this problem",
+    "E415": "loss not affine in the scenarios of an ambiguity set",
     "E501": "data file not found",
     "E502": "data file outside the allowed folders",
     "E503": "column or row not found",

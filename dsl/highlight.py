@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import (
@@ -30,12 +31,20 @@ from pygments.token import (
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
 
+def _terminal(grammar: str, name: str) -> str:
+    """The right-hand side of terminal `name` in the grammar (a test fails without it)."""
+    found = re.search(rf"^{name}:(.*)$", grammar, re.M)
+    if found is None:
+        raise LookupError(f"dsl/grammar.lark has no terminal {name}")
+    return found.group(1)
+
+
 def _grammar_words() -> tuple[list[str], list[str], list[str]]:
     """(declaration keywords, flags, senses) as the grammar spells them."""
     text = GRAMMAR.read_text(encoding="utf-8")
     literals = set(re.findall(r'"([a-z]+)"', text))
-    flags = re.findall(r'"([a-z]+)"', re.search(r"^FLAG:(.*)$", text, re.M).group(1))
-    senses = re.findall(r'"([a-z]+)"', re.search(r"^SENSE:(.*)$", text, re.M).group(1))
+    flags = re.findall(r'"([a-z]+)"', _terminal(text, "FLAG"))
+    senses = re.findall(r'"([a-z]+)"', _terminal(text, "SENSE"))
     keywords = sorted(literals - set(flags) - set(senses)) + ["subject to"]
     return keywords, flags, senses
 
@@ -86,7 +95,7 @@ class SaddleLexer(RegexLexer):
     }
 
 
-def textmate_grammar() -> dict:
+def textmate_grammar() -> dict[str, Any]:
     """The TextMate grammar (VS Code, Sublime, GitHub's linguist) from the same lists."""
     def alternatives(items: list[str]) -> str:
         return "|".join(re.escape(i).replace(r"\ ", r"[ \t]+") for i in items)

@@ -1,7 +1,8 @@
 """Stage 1 of 8: text -> `ast.Model`. Errors: E1xx.
 
-The only place Lark exceptions are caught. The parser is built once (`lru_cache`) from
-`grammar.lark`; nothing is ever written into the package.
+The only place Lark exceptions are caught. The parser is built once per process from
+`grammar.lark` and its LALR tables are cached on disk (`dsl/parser_cache.py`: a user cache
+directory, never the package), so a second process loads them in milliseconds.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dsl import ast
 from dsl.depth import MAX_NESTING, check_let_depth, deep_stack, too_deep
 from dsl.errors import Diagnostic, SpecError, error
 from dsl.layout import IndentationMismatch, Layout
+from dsl.parser_cache import cache_file
 from dsl.source import Source, Span, read_source
 from dsl.syntax_errors import EXAMPLES, TOKEN_NAMES
 from dsl.transformer import ToAst
@@ -36,24 +38,44 @@ from dsl.transformer import ToAst
 LAYOUT_TOKENS = {"_NL", "_INDENT", "_DEDENT"}
 
 
-def _positioned(child: object) -> bool:
+class _Positioned:
     """Layout tokens do not count for spans: a declaration ends at its last real token, not
-    at the newline (and the comment lines the newline token swallows) after it."""
-    return not (isinstance(child, Token) and child.type in LAYOUT_TOKENS)
+    at the newline (and the comment lines the newline token swallows) after it.
+
+    A class with a fixed `repr` rather than a function: Lark keys its parser cache on the
+    options' text, and a function's text holds its address, which differs in every process.
+    """
+
+    def __call__(self, child: object) -> bool:
+        return not (isinstance(child, Token) and child.type in LAYOUT_TOKENS)
+
+    def __repr__(self) -> str:
+        return "saddle-positioned-v1"
+
+
+_positioned = _Positioned()
 
 
 @functools.cache
 def get_parser(start: str = "start") -> Lark:
     """The LALR parser for `start` ("start" for model files, "expr" for --param values)."""
-    return Lark.open(
-        "grammar.lark",
-        rel_to=__file__,
+    return build_parser(start, use_cache=True)
+
+
+def build_parser(start: str, use_cache: bool) -> Lark:
+    """A new parser; with `use_cache`, loaded from (or saved to) the disk cache. A parser
+    loaded from the cache has no `.grammar` (tools that walk the grammar build their own)."""
+    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
+    cache = cache_file(grammar, start) if use_cache else None
+    return Lark(
+        grammar,
         parser="lalr",
         start=start,
         propagate_positions=_positioned,
         maybe_placeholders=True,
         postlex=Layout(),
         strict=True,
+        cache=cache or False,
     )
 
 

@@ -20,7 +20,8 @@ Comments are not part of the AST; `format_model` takes them from the parsed sour
 (`dsl/comments.py`): a comment line stays above the declaration or constraint that follows
 it, and a comment at the end of a line stays at the end of that line. A comment inside a
 multi-line expression moves above its declaration. ASTs built by code have no comments.
-Long expressions and lists stay on one line: the printer never breaks a line.
+A line longer than 100 characters is broken after a comma or before a binary operator,
+and a matrix (a list of lists) has one row per line (`dsl/wrap.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 from dsl import ast
 from dsl.comments import Comments
 from dsl.depth import deep_stack
+from dsl.wrap import wrap_text
 
 INDENT = "    "
 
@@ -64,7 +66,7 @@ def format_model(model: ast.Model) -> str:
     trailing = notes.rest()
     if trailing:
         out += ([""] if out else []) + trailing
-    return "".join(line + "\n" for line in out)
+    return wrap_text("".join(line + "\n" for line in out))  # lines <= 100 (dsl/wrap.py)
 
 
 def _with_comments(decl: ast.Declaration, notes: Comments) -> str:
@@ -172,6 +174,10 @@ def _test(node: ast.Test) -> Printed:
     return " ".join(parts), ATOM  # a call argument only, never an operand: no parentheses
 
 
+def _over(node: ast.Over) -> Printed:
+    return f"{_expr(node.value, SUM)} over {node.ambiguity}", ATOM  # a call argument only
+
+
 def _range(node: ast.Range) -> Printed:
     return f"{_expr(node.start, SUM)}..{_expr(node.stop, SUM)}", RANGE
 
@@ -189,6 +195,7 @@ _EXPRS: dict[type[ast.Expr], Callable[[Any], Printed]] = {
     ast.BinOp: _binop,
     ast.Range: _range,
     ast.Test: _test,
+    ast.Over: _over,
 }
 
 
@@ -276,6 +283,10 @@ def _uncertain_decl(node: ast.UncertainDecl) -> str:
     return text
 
 
+def _ambiguity_decl(node: ast.AmbiguityDecl) -> str:
+    return f"ambiguity {node.name} = {_expr(node.value, SUM)}"
+
+
 def _let_decl(node: ast.LetDecl) -> str:
     return f"let {node.name}{_index_suffix(node.index)} = {_expr(node.value, SUM)}"
 
@@ -302,6 +313,7 @@ _DECLS: dict[type[ast.Node], Callable[[Any], str]] = {
     ast.ScenariosDecl: _scenarios_decl,
     ast.VariableDecl: _variable_decl,
     ast.UncertainDecl: _uncertain_decl,
+    ast.AmbiguityDecl: _ambiguity_decl,
     ast.LetDecl: _let_decl,
     ast.ObjectiveDecl: _objective_decl,
     ast.ConstraintsDecl: _constraints_decl,

@@ -80,6 +80,15 @@ class Span:
         return f"{self.source.name}:{self.line}:{self.column}"
 
 
+def source_folder(name: str) -> Path:
+    """The folder a model's relative data paths start from: its file's, else the cwd (a
+    model given as text, `<string>`)."""
+    path = Path(name)
+    if name.startswith("<") or not path.exists():
+        return Path.cwd()
+    return path.resolve().parent
+
+
 def shown_path(path: str | os.PathLike[str], limit: int = 80) -> str:
     """A path as a message can show it: control characters escaped, a long one shortened."""
     text = os.fspath(path)

@@ -129,6 +129,10 @@ class ToAst(Transformer[Token, ast.Model]):
         return ast.LetDecl(name=str(name), index=self._names(index), value=value,
                            span=self._span(meta), name_span=self._tok(name))
 
+    def ambiguity_decl(self, meta: Any, name: Token, value: ast.Call) -> ast.AmbiguityDecl:
+        return ast.AmbiguityDecl(name=str(name), value=value, span=self._span(meta),
+                                 name_span=self._tok(name))
+
     def objective_decl(self, meta: Any, sense: Token, name: Token,
                        expr: ast.Expr) -> ast.ObjectiveDecl:
         return ast.ObjectiveDecl(name=str(name), sense=ast.Sense(str(sense)), expr=expr,
@@ -147,7 +151,8 @@ class ToAst(Transformer[Token, ast.Model]):
                             self._tok(count), "write a count such as `rebalance every 5 days`")
             number = value
         return ast.RebalanceDecl(every=str(every), count=number,
-                                 on=str(on) if on is not None else None, span=self._span(meta))
+                                 on=ast.Word(str(on), self._tok(on)) if on is not None else None,
+                                 span=self._span(meta))
 
     def decl_index(self, meta: Any, *dims: Token) -> tuple[str | int, ...]:
         out: list[str | int] = []
@@ -159,12 +164,12 @@ class ToAst(Transformer[Token, ast.Model]):
                                 self._tok(dim), "write a count of draws such as `[1000, tenor]`")
                 out.append(int(value))  # `1e4` draws are 10000 (the size is checked in bind)
             else:
-                out.append(str(dim))
+                out.append(ast.Word(str(dim), self._tok(dim)))
         return tuple(out)
 
     def _names(self, index: tuple[str | int, ...] | None) -> tuple[str, ...]:
         # Counts are for scenarios only; `resolve` reports them elsewhere with a position.
-        return tuple(str(i) for i in index) if index else ()
+        return tuple(i if isinstance(i, ast.Word) else str(i) for i in index) if index else ()
 
     def unit_clause(self, meta: Any, unit: str) -> str:
         return unit
@@ -178,8 +183,8 @@ class ToAst(Transformer[Token, ast.Model]):
                         "fix the variable with a constraint `name: x == value` instead")
         return ast.Bound(relation=ast.Relation(str(relation)), value=value, span=self._span(meta))
 
-    def flag(self, meta: Any, token: Token) -> str:
-        return str(token)
+    def flag(self, meta: Any, token: Token) -> ast.Word:
+        return ast.Word(str(token), self._tok(token))
 
     @staticmethod
     def _split_attributes(
@@ -278,6 +283,10 @@ class ToAst(Transformer[Token, ast.Model]):
             span=self._span(meta),
             func_span=self._tok(func),
         )
+
+    def over(self, meta: Any, value: ast.Expr, name: Token) -> ast.Over:
+        return ast.Over(value=value, ambiguity=str(name), span=self._span(meta),
+                        ambiguity_span=self._tok(name))
 
     def keyword(self, meta: Any, name: Token, value: ast.Expr) -> ast.Keyword:
         return ast.Keyword(name=str(name), value=value, span=self._span(meta))

@@ -21,8 +21,9 @@ import pytest
 from saddle_testing import compile_text, first_error
 from scipy import stats
 
-from compiler import adversary, compile_model, load
+from compiler import compile_model, load
 from compiler.cli import main
+from compiler.uncertainty.sets.box import Box
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ("counterpart", "dsp")
@@ -237,8 +238,8 @@ TIGHT = ('model m "test"\n' + DATA + ROW_MODEL.format(set="box(ctr - dev, ctr + 
 def test_disagreement_is_uncertified(tmp_path: Path, monkeypatch, capsys) -> None:
     """A measured worst case above the solve's (a stand-in for a wrong counterpart) makes
     the status optimal_uncertified, names the row, and `saddle solve` exits 4."""
-    real = adversary.support
-    monkeypatch.setattr(adversary, "support", lambda uset, a: real(uset, a) + 0.001)
+    real = Box.support_value
+    monkeypatch.setattr(Box, "support_value", lambda uset, a: real(uset, a) + 0.001)
     path = tmp_path / "tight.saddle"
     path.write_text(TIGHT)
     assert main(["solve", str(path)]) == 4

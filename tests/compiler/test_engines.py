@@ -67,9 +67,10 @@ def test_a_command_lines_job_keeps_the_backend(tmp_path):
     import argparse
 
     from compiler.engines import Job
+    from compiler.pipeline import compile_model
 
     args = argparse.Namespace(file="models/robust_mean.saddle", data=None, every=None,
                               solver=None, backend="dsp")
-    job = Job.of_command(args, {"gamma": 3.0})
+    job = Job.of_command(compile_model, args, {"gamma": 3.0})
     compiled = job.compile()
     assert job.backend == "dsp" and compiled.backend == "dsp"

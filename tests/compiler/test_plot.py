@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import cvxpy as cp
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +15,8 @@ from oracles.cds import TICKERS, calendar_rolling
 from oracles.robust_mean import solve_robust_mean
 from scipy import stats
 
-from compiler import compile_model, load, loads, plot_cli, sweep
+from compiler import compile_model, load, loads, sweep
+from compiler import plot as drawing
 from compiler.cli import main
 from compiler.plot import PlotError
 
@@ -37,13 +39,13 @@ def _is_png(path: Path) -> bool:
 def drawn(monkeypatch):
     """The figures `saddle plot` draws (the CLI writes them; the test reads their axes)."""
     figures = []
-    real = plot_cli.plot
+    real = drawing.plot
 
     def recording(*args, **kwargs):
         figures.append(real(*args, **kwargs))
         return figures[-1]
 
-    monkeypatch.setattr(plot_cli, "plot", recording)
+    monkeypatch.setattr(drawing, "plot", recording)
     return figures
 
 
@@ -72,7 +74,7 @@ def _closed_form(kappa: float, gamma: float = 2.0, cap: float = 0.4) -> dict:
 def test_worst_case_means_equal_the_closed_form(tmp_path):
     """m_wc = mu - kappa cov w / ||L'w|| (Goldfarb & Iyengar) at the solution; nominal mu."""
     result = compile_model(load(ROBUST_MEAN)).solve()
-    figure = result.plot("worst-case", tmp_path / "worst.png")
+    figure = drawing.plot(result, "worst-case", tmp_path / "worst.png")
     assert _is_png(tmp_path / "worst.png")
     ax = figure.axes[0]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
@@ -114,7 +116,7 @@ def test_worst_case_yield_curve_of_a_let_from_the_cli(tmp_path, drawn, capsys):
 
 def test_worst_case_let_from_python_is_the_reported_worst_factors_interpolated(tmp_path):
     result = compile_model(load(ROBUST_BOND)).solve()
-    figure = result.plot("worst-case", tmp_path / "y.png", of="y")
+    figure = drawing.plot(result, "worst-case", tmp_path / "y.png", of="y")
     worst = figure.axes[0].get_lines()[0]
     x = result.worst_case["objective"]["x"]
     keys = pd.read_csv(MODELS / "data" / "robust_bond" / "nominal_curve.csv")["key_period"]
@@ -144,18 +146,26 @@ def test_worst_case_of_a_set_written_as_constraints_has_no_nominal(tmp_path, dra
 
 def test_allocation_lines_equal_the_per_quarter_lp(tmp_path):
     result = compile_model(load(CDS), every="quarter").solve()
-    figure = result.plot("allocation", tmp_path / "alloc.png", stacked=False)
+    figure = drawing.plot(result, "allocation", tmp_path / "alloc.png", stacked=False)
     assert _is_png(tmp_path / "alloc.png")
     ax = figure.axes[0]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
-        "cds_hedge: cs01 per period", "period", "cs01")
+        "cds_hedge: cs01 per period", "date", "cs01")
     oracle = calendar_rolling("Q")
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines) == TICKERS
+    # each quarter's decision is drawn over that quarter: from its first day (Q1 2021 from
+    # 2021-01-01) to the day after its last, where the next step begins
+    ends = pd.to_datetime(oracle.index)
+    starts = ends.to_period("Q").start_time.strftime("%Y-%m-%d")
     for ticker, line in lines.items():
-        np.testing.assert_allclose(line.get_ydata(), oracle[ticker].to_numpy(), atol=1e-9)
+        assert line.get_drawstyle() == "steps-post"
+        ydata = np.asarray(line.get_ydata())
+        np.testing.assert_allclose(ydata[:-1], oracle[ticker].to_numpy(), atol=1e-9)
+        assert ydata[-1] == ydata[-2]  # the last step's end
         dates = pd.to_datetime(np.asarray(line.get_xdata())).strftime("%Y-%m-%d")
-        assert list(dates) == list(oracle.index)
+        assert list(dates[:-1]) == list(starts)
+        assert dates[-1] == (ends[-1] + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
 
 
 def test_allocation_from_the_cli_stacks_a_long_only_hedge(tmp_path, drawn):
@@ -164,13 +174,73 @@ def test_allocation_from_the_cli_stacks_a_long_only_hedge(tmp_path, drawn):
     assert _is_png(out)
     ax = drawn[0].axes[0]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
-        "cds_hedge: cs01 per period", "period", "cs01")
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == TICKERS
+        "cds_hedge: cs01 per period", "date", "cs01")
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:len(TICKERS)] == TICKERS
     assert len(ax.collections) == len(TICKERS) and not ax.get_lines()  # stacked areas
+    # the first month is drawn: the areas begin on the data's first day, Jan 2021
+    first = min(path.vertices[:, 0].min() for c in ax.collections for path in c.get_paths())
+    assert pd.Timestamp(mdates.num2date(first)).strftime("%Y-%m-%d") == "2021-01-01"
     out = tmp_path / "quarterly.png"
     assert main(["plot", str(CDS), "--kind", "allocation", "--every", "quarter", "--lines",
                  "-o", str(out)]) == 0
     assert _is_png(out) and len(drawn[1].axes[0].get_lines()) == len(TICKERS)
+
+
+def test_a_partial_last_window_is_flagged_in_the_table_and_the_plot(tmp_path):
+    """--every year on cds_hedge: the data end on 2025-01-01, so the last window holds one
+    day of 2025; its row is flagged in the notes and its span hatched on the plot."""
+    result = compile_model(load(CDS), every="year").solve()
+    assert list(result.table.index)[-1] == "2025-01-01"
+    flagged = [n for n in result.notes if "2025-01-01" in n]
+    assert flagged == ["the window ending 2025-01-01 covers only 2025-01-01 to 2025-01-01, "
+                       "part of a full year (the data end or begin there): not comparable "
+                       "with full windows"]
+    assert not any("2021" in n for n in result.notes)  # the full years are not flagged
+    figure = drawing.plot(result, "allocation", tmp_path / "yearly.png", stacked=False)
+    ax = figure.axes[0]
+    hatched = [p for p in ax.patches if p.get_label() == "partial window"]
+    assert len(hatched) == 1 and hatched[0].get_hatch() == "//"
+    left, right = (pd.Timestamp(mdates.num2date(x)).strftime("%Y-%m-%d")
+                   for x in (hatched[0].get_x(), hatched[0].get_x() + hatched[0].get_width()))
+    assert (left, right) == ("2025-01-01", "2025-01-02")
+    assert "partial window" in [t.get_text() for t in ax.texts]
+    assert "the window 2025-01-01 to 2025-01-01 is a partial period" in figure.get_supxlabel()
+    # the first year is drawn from its first day, with the per-year LP's values
+    oracle = calendar_rolling("Y")
+    main_line = {line.get_label(): line for line in ax.get_lines()}["iTraxx Main"]
+    assert pd.Timestamp(main_line.get_xdata()[0]).strftime("%Y-%m-%d") == "2021-01-01"
+    np.testing.assert_allclose(main_line.get_ydata()[:-1], oracle["iTraxx Main"], atol=1e-9)
+
+
+def test_the_allocation_axis_carries_the_decision_unit(tmp_path):
+    result = compile_model(load(MODELS / "cds_hedge_cs01.saddle"), every="year").solve()
+    figure = drawing.plot(result, "allocation", tmp_path / "notional.png")
+    assert figure.axes[0].get_ylabel() == "notional [$M]"
+
+
+def test_a_worst_case_psd_matrix_is_a_labelled_heat_map(tmp_path):
+    """max over PSD S with ||S - S0||_F <= r of w'Sw is attained at S0 + r ww'/||w||^2:
+    the heat map's cells are that matrix at the robust weights (solved in plain cvxpy)."""
+    text = ('model wc "worst-case covariance"\nset a = ["x", "y"]\nset a2 = a\n'
+            "param S0[a, a2] = [[0.04, 0.01], [0.01, 0.09]]\nvariable w[a] >= 0\n"
+            "uncertain S[a, a2] psd:\n    near: norm2(S - S0) <= 0.02\n"
+            "minimize risk: w @ S @ w\nsubject to\n    budget: sum(w) == 1\n")
+    s0 = np.array([[0.04, 0.01], [0.01, 0.09]])
+    w = cp.Variable(2, nonneg=True)
+    cp.Problem(cp.Minimize(cp.quad_form(w, s0) + 0.02 * cp.sum_squares(w)),
+               [cp.sum(w) == 1]).solve(solver="CLARABEL")
+    worst = s0 + 0.02 * np.outer(w.value, w.value) / (w.value @ w.value)
+    figure = drawing.plot(compile_model(loads(text)).solve(), "worst-case",
+                          tmp_path / "heat.png")
+    assert _is_png(tmp_path / "heat.png")
+    ax = figure.axes[0]
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("wc: worst-case S", "a2", "a")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y"]
+    (image,) = ax.images
+    np.testing.assert_allclose(np.asarray(image.get_array()), worst, atol=2e-3)
+    assert [float(t.get_text()) for t in ax.texts] == pytest.approx(worst.ravel(), abs=2e-3)
+    assert figure.axes[1].get_ylabel() == "S"  # the colour bar says what the colour is
 
 
 # ---- price of robustness ----
@@ -178,7 +248,7 @@ def test_allocation_from_the_cli_stacks_a_long_only_hedge(tmp_path, drawn):
 def test_price_of_robustness_equals_the_closed_form(tmp_path):
     kappas = [0.0, 0.25, 0.5]
     table = sweep(load(ROBUST_MEAN), "kappa", kappas, nominal=True)
-    figure = table.plot("robustness", tmp_path / "price.png", objective_name="utility")
+    figure = drawing.plot(table, "robustness", tmp_path / "price.png", objective_name="utility")
     assert _is_png(tmp_path / "price.png")
     ax = figure.axes[0]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
@@ -217,7 +287,8 @@ def test_frontier_of_scalar_lets_equals_the_closed_form(tmp_path):
     model = loads(ROBUST_MEAN.read_text() + FRONTIER_LETS, "robust_mean_frontier.saddle")
     gammas = [1.0, 4.0, 10.0]
     table = sweep(model, "gamma", gammas, base_dir=MODELS)
-    figure = table.plot("frontier", tmp_path / "frontier.png", x="risk", y="expected_return")
+    figure = drawing.plot(table, "frontier", tmp_path / "frontier.png", x="risk",
+                          y="expected_return")
     assert _is_png(tmp_path / "frontier.png")
     ax = figure.axes[0]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
@@ -255,7 +326,7 @@ def test_frontier_from_the_cli(tmp_path, drawn):
 # ---- mistakes ----
 
 @pytest.mark.parametrize("argv, message", [
-    (["--kind", "bogus"], "invalid choice: 'bogus'"),
+    (["--kind", "bogus"], "--kind 'bogus': use allocation, worst-case, robustness, frontier"),
     (["--kind", "worst-case", "--of", "zz"],
      "--of 'zz': no uncertain quantity or let named 'zz' in model 'robust_mean'; choose one "
      "of: m"),
@@ -294,14 +365,14 @@ def test_kinds_that_do_not_fit_the_model(tmp_path, capsys):
 def test_python_errors_say_what_would_work():
     result = compile_model(load(ROBUST_MEAN)).solve()
     with pytest.raises(PlotError, match="unknown plot kind 'pie'"):
-        result.plot("pie")
+        drawing.plot(result, "pie")
     with pytest.raises(PlotError, match="model 'robust_mean' was solved once"):
-        result.plot("allocation")
+        drawing.plot(result, "allocation")
     with pytest.raises(PlotError, match="nominal=True"):
-        sweep(load(ROBUST_MEAN), "kappa", [0.1]).plot("robustness")
+        drawing.plot(sweep(load(ROBUST_MEAN), "kappa", [0.1]), "robustness")
     rolling = compile_model(load(CDS), every="year").solve()
     with pytest.raises(PlotError, match="this table is a rolling run"):
-        rolling.plot("frontier")
+        drawing.plot(rolling, "frontier")
 
 
 def test_without_matplotlib_the_cli_says_how_to_install_it(tmp_path, monkeypatch, capsys):

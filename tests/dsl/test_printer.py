@@ -185,8 +185,8 @@ model treasury_rv "Net carry minus costs for a $250M treasury book"
 
 set tenor = ["5Y", "7Y", "10Y", "20Y", "30Y"]
 
-param yield[tenor] = csv("data/real_yields_2024.csv", row = last, \
-columns = ["5 YR", "7 YR", "10 YR", "20 YR", "30 YR"]) / 100
+param yield[tenor] = csv("data/real_yields_2024.csv", row = last,
+    columns = ["5 YR", "7 YR", "10 YR", "20 YR", "30 YR"]) / 100
 param repo[tenor] = [0.0195, 0.02, 0.0205, 0.0215, 0.022]
 param cost[tenor] = [0.001, 0.0015, 0.002, 0.0025, 0.003]
 param vol[tenor] = [0.15, 0.17, 0.19, 0.22, 0.25] / 100

@@ -25,6 +25,7 @@ from oracles.robust_bond import (
 from oracles.robust_lots import lots_data, solve_misocp
 from oracles.robust_mean import solve_robust_mean
 from oracles.treasury import solve_treasury, treasury_data
+from oracles.treasury_dro import solve_treasury_dro
 from oracles.treasury_duration_neutral import solve_duration_neutral
 from oracles.treasury_variance import brute_force, variance_data
 from saddle_testing import check_golden
@@ -192,6 +193,18 @@ def _robust_lots_oracle() -> dict:
 
 
 ORACLES |= {"treasury_variance": _treasury_variance_oracle, "robust_lots": _robust_lots_oracle}
+
+
+def _treasury_dro_oracle() -> dict:
+    answer = solve_treasury_dro(treasury_data(ROOT / "models" / "data" / "real_yields_2024.csv"))
+    return {"status": answer["status"], "objective": answer["objective"],
+            "values": {"w": dict(zip(["5Y", "7Y", "10Y", "20Y", "30Y"],
+                                     answer["weights"].tolist(), strict=True))},
+            "constraint_values": {"tail_risk": answer["worst_cvar"]}}
+
+
+ORACLES |= {"treasury_dro": _treasury_dro_oracle}
+
 
 def _updating(request) -> bool:
     return bool(request.config.getoption("--update-goldens")) or \
