@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # `oracles`
 from oracles.cds_backtest import HandLoop, fast_realize  # noqa: E402
 
 from compiler import compile_model, load, loads  # noqa: E402
-from compiler.backtest import Backtest  # noqa: E402
+from compiler.rolling.backtest import Backtest  # noqa: E402
 
 MEAN_CVAR = """model book "10-asset mean-CVaR with turnover costs"
 set day = csv("returns.csv").date

@@ -90,9 +90,9 @@ from profiling import (  # noqa: E402
 )
 from profiling import instrument as instrument_backend  # noqa: E402
 
-from compiler import data as saddle_data  # noqa: E402
 from compiler import rolling  # noqa: E402
 from compiler.api import compile_model, load  # noqa: E402
+from compiler.data import sandbox as saddle_data  # noqa: E402
 
 SOLVER = "HIGHS"
 MODEL = ROOT / "models" / "cds_hedge.saddle"

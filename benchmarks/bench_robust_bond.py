@@ -35,7 +35,8 @@ sys.path.append(str(ROOT / "tests"))  # the oracle (after the project: tests/ ha
 
 from oracles.robust_bond import load_robust_bond, robust_objective_form  # noqa: E402
 
-from compiler import compile_model, data, load  # noqa: E402
+from compiler import compile_model, load  # noqa: E402
+from compiler.data import sandbox as data  # noqa: E402
 
 LAMBDAS = (1.0, 10.5, 20.0)
 

@@ -20,9 +20,9 @@ What is timed, end to end, in one process, with CLARABEL everywhere:
 
 * Saddle auto: `compile_model(loads(text, name=path), base_dir=folder).solve(solver=...)`
   (parse + check + read the CSVs + the counterpart by duality + solve + the `Result` with
-  the worst case). The csv cache of `compiler.data` is cleared before every run. The
+  the worst case). The csv cache of `compiler.data.sandbox` is cleared before every run. The
   compile passes are timed by wrapping the functions `compiler.pipeline`,
-  `compiler.robust` and `compiler.saddle` call (nothing in compiler/ is edited).
+  `compiler.backends.robust` and `compiler.backends.dsp` call (nothing in compiler/ is edited).
 * Saddle dsp: the same with `backend="dsp"` (dsp-cvxpy's saddle-point problem: DSP
   solves two conic problems, the x and the y problem, and checks they agree). At n >= 500
   it runs once (about 10 s a run), not `--repeat` times; `--dsp-repeat` changes that.
@@ -88,10 +88,11 @@ from profiling import (  # noqa: E402
 )
 from profiling import instrument as instrument_backend  # noqa: E402
 
-from compiler import builtins, pipeline, robust, saddle  # noqa: E402
-from compiler import data as saddle_data  # noqa: E402
+from compiler import builtins, pipeline, saddle  # noqa: E402
 from compiler.api import compile_model, loads  # noqa: E402
-from compiler.saddle import RobustModel  # noqa: E402
+from compiler.backends import robust  # noqa: E402
+from compiler.backends.dsp import RobustModel  # noqa: E402
+from compiler.data import sandbox as saddle_data  # noqa: E402
 from compiler.uncertainty.sets.ellipsoid import Ellipsoid  # noqa: E402
 
 SOLVER = "CLARABEL"

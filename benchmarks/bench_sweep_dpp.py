@@ -8,7 +8,7 @@ on the treasury LP costs <= 1.2x a hand-written DPP loop".
 Timed in one process, interleaved (the order alternates every repeat), HiGHS everywhere:
 
 * Saddle: `compiler.sweep(load(model), "cvar_limit", grid)`: parse, check, bind, compile
-  once with cvar_limit as a cvxpy Parameter (compiler/parametric.py), then per point set
+  once with cvar_limit as a cvxpy Parameter (compiler/lowering/parametric.py), then per point set
   the value, solve, and build the row (values by label, objective, status).
 * Saddle, re-compiled: the same sweep with the Parameter path switched off
   (`compile_parametric` answering "no"): the cost of compiling every point, as before.
@@ -35,8 +35,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from compiler import load, parametric, sweep  # noqa: E402
-from compiler import sweeps as sweeps_module  # noqa: E402
+from compiler import load, sweep  # noqa: E402
+from compiler.lowering import parametric  # noqa: E402
+from compiler.rolling import sweeps as sweeps_module  # noqa: E402
 
 MODEL = ROOT / "models" / "treasury.saddle"
 CSV = ROOT / "models" / "data" / "real_yields_2024.csv"

@@ -12,7 +12,7 @@ What is timed, in one process, with the same CLARABEL solver and the same data:
   i.e. parse + check + read the CSVs + lower + solve + build the `Result`. Each call is
   also timed on its own (parse, compile, solve, result), and the compile passes are timed
   by wrapping the pass functions that `compiler.pipeline` calls. The csv table cache of
-  `compiler.data` is cleared before every run, so every run reads the files.
+  `compiler.data.sandbox` is cleared before every run, so every run reads the files.
 * Hand-written: `treasury_baseline.read_csvs` (pandas reads the same CSV files) +
   `treasury_baseline.build_problem` + `problem.solve(solver=CLARABEL)`. The headline
   ratio includes the CSV read on both sides; the ratio against build + solve alone
@@ -63,8 +63,8 @@ from treasury_baseline import (  # noqa: E402
     write_csvs,
 )
 
-from compiler import data as saddle_data  # noqa: E402
 from compiler.api import compile_model, loads  # noqa: E402
+from compiler.data import sandbox as saddle_data  # noqa: E402
 
 SOLVER = "CLARABEL"
 RTOL = 1e-6
@@ -110,7 +110,7 @@ subject to
 
 
 def clear_csv_cache() -> None:
-    """Forget the tables compiler.data cached, so that every run reads its CSV files."""
+    """Forget the tables compiler.data.sandbox cached, so that every run reads its CSV files."""
     cache = getattr(saddle_data, "_TABLES", None)
     if isinstance(cache, dict):
         cache.clear()

@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from compiler.api import compile_model, load, loads
-    from compiler.engines import DaskEngine, LocalPool
-    from compiler.problem import CompiledModel
-    from compiler.result import Result, TableResult
-    from compiler.rolling import RollingModel
-    from compiler.sweeps import sweep
-    from compiler.unit_values import InBaseUnits
+    from compiler.backends.plain import CompiledModel
+    from compiler.passes.unit_values import InBaseUnits
+    from compiler.report.result import Result, TableResult
+    from compiler.rolling.engines import DaskEngine, LocalPool
+    from compiler.rolling.rolling_model import RollingModel
+    from compiler.rolling.sweeps import sweep
     from dsl.errors import SpecError
 
 _WHERE = {"compile_model": "compiler.api", "load": "compiler.api", "loads": "compiler.api",
-          "DaskEngine": "compiler.engines", "LocalPool": "compiler.engines",
-          "CompiledModel": "compiler.problem", "Result": "compiler.result",
-          "TableResult": "compiler.result", "RollingModel": "compiler.rolling",
-          "sweep": "compiler.sweeps", "InBaseUnits": "compiler.unit_values",
+          "DaskEngine": "compiler.rolling.engines", "LocalPool": "compiler.rolling.engines",
+          "CompiledModel": "compiler.backends.plain", "Result": "compiler.report.result",
+          "TableResult": "compiler.report.result", "RollingModel": "compiler.rolling.rolling_model",
+          "sweep": "compiler.rolling.sweeps", "InBaseUnits": "compiler.passes.unit_values",
           "SpecError": "dsl.errors"}
 
 __all__ = ["CompiledModel", "DaskEngine", "InBaseUnits", "LocalPool", "Result", "RollingModel",

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from compiler import ir
-    from compiler.result import Result, TableResult
+    from compiler.passes import ir
+    from compiler.report.result import Result, TableResult
 
 BACKENDS = ("plain", "counterpart", "dsp", "rolling", "analysis")
 

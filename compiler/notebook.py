@@ -7,7 +7,7 @@
 The cell is a whole model (header included). Without `--solve` the model is compiled and
 checked and the compiled model is returned; with it, the model is solved and the `Result`
 (a `TableResult` for a rolling model or a `--sweep`) is returned, which the notebook shows
-as tables (compiler/result_html.py). Options:
+as tables (compiler/report/html.py). Options:
 
     --solve                  solve, not only check
     --param NAME=VALUE       a value as on the command line (200bp, 1.5%, [1, 2, 3])
@@ -120,7 +120,7 @@ def _compile_or_solve(model: ast.Model, params: dict[str, Any],
     from compiler.pipeline import compile_model
 
     if args.sweep is not None:
-        from compiler.sweeps import parse_sweep, sweep
+        from compiler.rolling.sweeps import parse_sweep, sweep
 
         name, values = parse_sweep(args.sweep)
         return sweep(model, name, values, params=params, data_dir=args.data,

@@ -19,23 +19,23 @@ from typing import Any
 
 import cvxpy as cp
 
-from compiler import ir
-from compiler.bind import bind
-from compiler.bindings import Bindings
+from compiler.backends.plain import CompiledModel
+from compiler.backends.robust import compile_robust, refuse_rolling
 from compiler.compiled import Compiled
-from compiler.data import Sandbox
-from compiler.discipline import check_discipline, ensure_dcp
-from compiler.engines import Job
-from compiler.evaluate import Evaluator
-from compiler.exact import ExactForm, find_exact_forms
-from compiler.lower import Lowered, lower
-from compiler.problem import CompiledModel
-from compiler.resolve import resolve
-from compiler.robust import compile_robust, refuse_rolling
-from compiler.rolling import rolling_model
-from compiler.shapes import Shapes, check_shapes
-from compiler.units import Units, check_units
-from compiler.windows import Every
+from compiler.data.bind import bind
+from compiler.data.bindings import Bindings
+from compiler.data.sandbox import Sandbox
+from compiler.lowering.evaluate import Evaluator
+from compiler.lowering.lower import Lowered, lower
+from compiler.passes import ir
+from compiler.passes.discipline import check_discipline, ensure_dcp
+from compiler.passes.exact import ExactForm, find_exact_forms
+from compiler.passes.resolve import resolve
+from compiler.passes.shapes import Shapes, check_shapes
+from compiler.passes.units import Units, check_units
+from compiler.rolling.engines import Job
+from compiler.rolling.rolling_model import rolling_model
+from compiler.rolling.windows import Every
 from dsl import ast
 from dsl.depth import deep_stack
 from dsl.source import PATH_ERRORS, path_problem, shown_path, source_folder

@@ -13,7 +13,7 @@ from test_cli_process import run
 from compiler import compile_model, load
 from compiler.compiled import BACKENDS, Compiled
 from compiler.pipeline import PASSES
-from compiler.stages import DESCRIBE, pass_names
+from compiler.report.stages import DESCRIBE, pass_names
 
 ROOT = Path(__file__).resolve().parents[1]
 

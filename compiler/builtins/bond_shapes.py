@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from compiler import ir
 from compiler.builtins.registry import Index, ShapeCall, ShapeRule, UnitCall, UnitsRule
-from compiler.dimensions import Dim
-from compiler.symbols import Symbol, SymbolKind, index_text
+from compiler.passes import ir
+from compiler.passes.dimensions import Dim
+from compiler.passes.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import error
 
 WORDS: dict[str, tuple[str, ...]] = {"kind": ("modified", "macaulay"),

@@ -1,5 +1,5 @@
 """Data builtins (csv, indicator, interp_map) and the declaration-only ones: scenario
-samplers (compiled by compiler/bind.py) and uncertainty sets (compiler/uncertainty/sets/,
+samplers (compiled by compiler/data/bind.py) and uncertainty sets (compiler/uncertainty/sets/,
 whose classes hold their signature and doc line: their records here are made from them),
 so that resolve and the docs see them."""
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compiler import fixed_income, ir, labels
+from compiler.builtins import bond_math as fixed_income
 from compiler.builtins import rules
 from compiler.builtins.registry import (
     Builtin,
@@ -23,14 +23,16 @@ from compiler.builtins.registry import (
     register,
     signature,
 )
-from compiler.dimensions import Dim
-from compiler.symbols import SymbolKind
+from compiler.data import set_labels as labels
+from compiler.passes import ir
+from compiler.passes.dimensions import Dim
+from compiler.passes.symbols import SymbolKind
 from compiler.uncertainty.base import StandardSet
 from compiler.uncertainty.registry import NAMED as UNCERTAINTY_SETS
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 
 def _csv_shape(call: ShapeCall) -> Index:
@@ -72,9 +74,9 @@ def _box_units(call: UnitCall) -> Dim:
     return None
 
 
-SAMPLED = "compiler/bind.py (scenario samplers)"
+SAMPLED = "compiler/data/bind.py (scenario samplers)"
 SETS = "compiler/uncertainty/sets/ (uncertainty sets)"
-AMBIGUOUS = "compiler/ambiguity.py (ambiguity sets)"
+AMBIGUOUS = "compiler/uncertainty/ambiguity.py (ambiguity sets)"
 
 
 def _declared(name: str, sig_args: tuple[int, int | None], keywords: tuple[str, ...],

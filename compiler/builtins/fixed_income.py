@@ -1,4 +1,4 @@
-"""The fixed-income builtins: data in, numpy out (the numerics: compiler/fixed_income.py).
+"""The fixed-income builtins: data in, numpy out (the numerics: compiler/builtins/bond_math.py).
 
 The arguments are checked as data by `bond_shapes` (E406); here their values are
 checked (E505 period or key labels that are not numbers, E508 values a formula cannot
@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from compiler import fixed_income as fi
-from compiler import ir, tensor
+from compiler.builtins import bond_math as fi
 from compiler.builtins.bond_shapes import (
     BOND_SHAPE,
     BOND_UNITS,
@@ -24,12 +23,14 @@ from compiler.builtins.bond_shapes import (
     bond_args,
 )
 from compiler.builtins.registry import Builtin, register, signature
-from compiler.limits import MAX_NUMBERS, check_count
-from compiler.symbols import Symbol
+from compiler.data.limits import MAX_NUMBERS, check_count
+from compiler.lowering import tensor
+from compiler.passes import ir
+from compiler.passes.symbols import Symbol
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 Value = Any
 

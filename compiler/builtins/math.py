@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 import cvxpy as cp
 import numpy as np
 
-from compiler import ir, tensor
 from compiler.builtins import rules
 from compiler.builtins.registry import Builtin, Facts, UnitsRule, Value, register, signature
-from compiler.symbols import SymbolKind
+from compiler.lowering import tensor
+from compiler.passes import ir
+from compiler.passes.symbols import SymbolKind
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 
 def _sum(ev: Evaluator, node: ir.Call) -> Value:

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 import cvxpy as cp
 import numpy as np
 
-from compiler import ir, tensor
-from compiler.alignment import aliases
 from compiler.builtins import rules
 from compiler.builtins.registry import (
     Builtin,
@@ -20,11 +18,14 @@ from compiler.builtins.registry import (
     register,
     signature,
 )
-from compiler.symbols import index_text
+from compiler.lowering import tensor
+from compiler.passes import ir
+from compiler.passes.alignment import aliases
+from compiler.passes.symbols import index_text
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 
 def _trace_shape(call: ShapeCall) -> Index:

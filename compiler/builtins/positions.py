@@ -1,6 +1,6 @@
 """`previous(w)`: the book a rolling model holds going into a rebalance.
 
-In a backtest (compiler/backtest.py) it is the decision of the period before, carried
+In a backtest (compiler/rolling/backtest.py) it is the decision of the period before, carried
 forward, so turnover and trading costs are charged against the book actually held; the
 first period starts from `initial =` (default flat). Anywhere else (`saddle solve`, each
 window of a rolling solve) it is that initial book. To the problem it is data: a constant,
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compiler import ir, tensor
 from compiler.builtins.registry import (
     Builtin,
     Index,
@@ -25,12 +24,14 @@ from compiler.builtins.registry import (
     register,
     signature,
 )
-from compiler.dimensions import Dim
-from compiler.symbols import SymbolKind, index_text
+from compiler.lowering import tensor
+from compiler.passes import ir
+from compiler.passes.dimensions import Dim
+from compiler.passes.symbols import SymbolKind, index_text
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 # The attribute of an `Evaluator` a backtest sets: {variable symbol: the carried book}.
 CARRIED = "carried_books"

@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from compiler import ir
-from compiler.dimensions import Dim
-from compiler.signatures import Context as Context  # re-exported: the types live there
-from compiler.signatures import Signature as Signature
-from compiler.symbols import Symbol
+from compiler.builtins.signatures import Context as Context  # re-exported: the types live there
+from compiler.builtins.signatures import Signature as Signature
+from compiler.passes import ir
+from compiler.passes.dimensions import Dim
+from compiler.passes.symbols import Symbol
 from dsl.source import Span
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 Index = tuple[Symbol, ...]
 Value = Any  # a numpy array or scalar (data), or a cvxpy expression (decisions)
@@ -111,7 +111,7 @@ class Builtin:
     numeric: Callable[[Any], Any] | None = None  # numpy on a data argument, where it is one
     atom: Callable[[Any], Any] | None = None  # the cvxpy atom on a decision argument
     facts: Facts | None = None
-    batched: bool = False  # keeps a rolling model's window axis (compiler/lift.py)
+    batched: bool = False  # keeps a rolling model's window axis (compiler/rolling/vectorized.py)
     dsp_atom: str | None = None  # the SaddleAtoms method it uses where decision meets adversary
     dcp_hint: HintFn | None = None  # a help for a composition DCP cannot see through
     section: str = "math"  # the docs table's group

@@ -13,7 +13,6 @@ import cvxpy as cp
 import numpy as np
 from scipy import special  # not scipy.stats: 0.3 s to import, for one quantile
 
-from compiler import ir, tensor
 from compiler.builtins import rules
 from compiler.builtins.registry import (
     Builtin,
@@ -26,12 +25,14 @@ from compiler.builtins.registry import (
     register,
     signature,
 )
-from compiler.dimensions import TIMES, combine
-from compiler.symbols import Symbol, index_text
+from compiler.lowering import tensor
+from compiler.passes import ir
+from compiler.passes.dimensions import TIMES, combine
+from compiler.passes.symbols import Symbol, index_text
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 
 def _quad_form_shape(call: ShapeCall) -> Index:

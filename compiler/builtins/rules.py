@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 import cvxpy as cp
 import numpy as np
 
-from compiler import ir, tensor
-from compiler.alignment import check_alignment
 from compiler.builtins.registry import Index, ShapeCall, ShapeRule, UnitCall, UnitsRule, Value
-from compiler.dimensions import PURE, TIMES, Dim, combine
-from compiler.symbols import Symbol, SymbolKind, index_text
+from compiler.lowering import tensor
+from compiler.passes import ir
+from compiler.passes.alignment import check_alignment
+from compiler.passes.dimensions import PURE, TIMES, Dim, combine
+from compiler.passes.symbols import Symbol, SymbolKind, index_text
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 
 def union(left: Index, right: Index) -> Index:

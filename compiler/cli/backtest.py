@@ -1,6 +1,6 @@
 """`saddle backtest FILE`: decide at each rebalance date, hold over the next period,
 realize the model's own P&L there, carry the book (`previous(w)`); a row per period and a
-summary (compiler/backtest.py, compiler/backtest_report.py).
+summary (compiler/rolling/backtest.py, compiler/rolling/backtest_report.py).
 
     saddle backtest models/cds_hedge.saddle --every month
     saddle backtest book.saddle --lookback "250 days" --benchmark equal.saddle --plot pnl.png
@@ -77,8 +77,8 @@ def _initial(pairs: list[str]) -> dict[str, Any]:
 
 
 def _backtest(compiled: Any, args: argparse.Namespace, what: str, **names: Any) -> Any:
-    from compiler.backtest import Backtest
-    from compiler.backtest_periods import BacktestError
+    from compiler.rolling.backtest import Backtest
+    from compiler.rolling.backtest_periods import BacktestError
 
     if getattr(compiled, "backend", None) != "rolling":
         raise UsageError(f"{what} is solved once: a backtest needs rebalancing; add "
@@ -92,7 +92,7 @@ def _backtest(compiled: Any, args: argparse.Namespace, what: str, **names: Any) 
 
 def run(args: argparse.Namespace) -> int:
     from compiler.pipeline import compile_model  # cvxpy: only when the command runs
-    from compiler.plot import PlotUnavailable
+    from compiler.report.plot import PlotUnavailable
 
     lookback_rows(args.lookback)  # a usage error before any work
     check_solver(args.solver)

@@ -100,9 +100,9 @@ def _units_of(node: ast.Expr) -> tuple[tuple[str, ...], bool]:
 def parse_params(pairs: list[str]) -> dict[str, Any]:
     """--param NAME=VALUE pairs. A value written with units is already converted: a declared
     unit must not convert it again, and its units must fit the param's dimension
-    (compiler/units.py checks them, as in the file); a value without one is in the param's
+    (compiler/passes/units.py checks them, as in the file); a value without one is in the param's
     declared unit."""
-    from compiler.unit_values import InBaseUnits  # numpy: only when there are params
+    from compiler.passes.unit_values import InBaseUnits  # numpy: only when there are params
 
     params: dict[str, Any] = {}
     for pair in pairs:
@@ -139,7 +139,7 @@ def data_folder(path: str | None) -> str | None:
 def compile_args(args: argparse.Namespace) -> Any:
     """The model the command line names, compiled with its --param, --data, --every."""
     from compiler.pipeline import compile_model  # cvxpy: only for commands that compile
-    from compiler.windows import Every
+    from compiler.rolling.windows import Every
 
     data_folder(args.data)
     every = getattr(args, "every", None)
@@ -165,7 +165,7 @@ def write(text: str, output: str | None) -> None:
 
 
 def check_solver(name: str | None) -> None:
-    from compiler.solver_choice import installed_solvers
+    from compiler.backends.solver_choice import installed_solvers
 
     if name and name.upper() not in installed_solvers():
         raise UsageError(f"solver '{name}' is not installed; installed: "
@@ -174,7 +174,7 @@ def check_solver(name: str | None) -> None:
 
 def engine_of(args: argparse.Namespace) -> Any:
     """The engine --workers, --engine and --scheduler name."""
-    from compiler.engines import make_engine
+    from compiler.rolling.engines import make_engine
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")

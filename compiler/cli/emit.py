@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compiler.stages import pass_names
+    from compiler.report.stages import pass_names
 
     if args.emit not in FORMS + pass_names():
         listing = f"{', '.join(FORMS)}, or a pass: {', '.join(pass_names())}"
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
         print(dump(read_model(args.file)))
     elif args.emit == "ir":
-        from compiler.describe import describe_ir
+        from compiler.report.describe import describe_ir
 
         print(describe_ir(read_model(args.file)))
     elif args.emit == "cvxpy":
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def emit_args(args: argparse.Namespace) -> str:
-    from compiler.stages import emit_pass
+    from compiler.report.stages import emit_pass
 
     data_folder(args.data)
     return emit_pass(read_model(args.file), args.emit, params=parse_params(args.param),

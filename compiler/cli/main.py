@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse prints its own usage message
         return int(exc.code or 0)
     if getattr(args, "verbose", False):
-        from compiler.solver_output import VERBOSE_VARIABLE  # cvxpy: not for `--help`
+        from compiler.backends.solver_output import VERBOSE_VARIABLE  # cvxpy: not for `--help`
 
         os.environ[VERBOSE_VARIABLE] = "1"  # worker processes inherit it
     try:

@@ -58,8 +58,8 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Solve the model as `args.kind` needs, draw it to `args.output`."""
-    from compiler import plot as drawing
-    from compiler.plot_data import KINDS, PlotError
+    from compiler.report import plot as drawing
+    from compiler.report.plot_data import KINDS, PlotError
 
     if args.kind not in KINDS:
         raise UsageError(f"--kind '{args.kind}': use {', '.join(KINDS)}")
@@ -89,8 +89,8 @@ def _draw(args: argparse.Namespace, drawing: Any) -> int:
 
 
 def _solve(args: argparse.Namespace, compiled: Any, engine: Any) -> Any:
-    from compiler.nominal import is_robust
-    from compiler.plot_data import PlotError
+    from compiler.backends.nominal import is_robust
+    from compiler.report.plot_data import PlotError
 
     kind, model = args.kind, compiled.model.name
     rolling = compiled.backend == "rolling"

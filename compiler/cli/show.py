@@ -1,4 +1,4 @@
-"""`saddle show FILE`: a summary a person reads (compiler/show.py)."""
+"""`saddle show FILE`: a summary a person reads (compiler/report/show.py)."""
 
 from __future__ import annotations
 
@@ -31,15 +31,15 @@ def run(args: argparse.Namespace) -> int:
         return _latex(args)
     if args.output:
         raise UsageError("--output writes the LaTeX document: add --latex")
-    from compiler.show import show_model
+    from compiler.report.show import show_model
 
     sys.stdout.write(show_model(compile_args(args)))
     return EXIT_OK
 
 
 def _latex(args: argparse.Namespace) -> int:
-    from compiler.latex import render_latex
-    from compiler.resolve import resolve
+    from compiler.passes.resolve import resolve
+    from compiler.report.latex import render_latex
 
     model = read_model(args.file)
     resolve(model)  # names and declarations checked (SpecError, exit 1); no data is read

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = compiled.solve(solver=args.solver)
         if args.risk and result.status.startswith("optimal"):
-            from compiler.risk import risk_report
+            from compiler.report.risk import risk_report
 
             result.risk = risk_report(compiled, result)
         table_text = result.table()
@@ -69,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
 
 def sweep_command(args: argparse.Namespace, engine: Any, nominal: bool = False) -> Any:
     """The --sweep of a command line, run point by point on `engine`."""
-    from compiler.engines import Job
     from compiler.pipeline import compile_model
-    from compiler.sweeps import parse_sweep, sweep_job
+    from compiler.rolling.engines import Job
+    from compiler.rolling.sweeps import parse_sweep, sweep_job
 
     try:
         name, values = parse_sweep(args.sweep)

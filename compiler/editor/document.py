@@ -79,7 +79,7 @@ class Analysis:
 
     text: str
     model: ast.Model | None = None
-    resolved: Any = None  # compiler.ir.Model
+    resolved: Any = None  # compiler.passes.ir.Model
     shapes: Any = None
     units: Any = None
     bindings: Any = None
@@ -136,11 +136,11 @@ def analyze(text: str, path: str | None = None) -> Analysis:
 def _front(analysis: Analysis, path: str | None) -> None:
     """resolve -> shapes -> units -> bind, as compiler/pipeline.py runs them, keeping each
     product for hover even when a later pass fails."""
-    from compiler.bind import bind  # numeric: imported on first use, not at start-up
-    from compiler.data import Sandbox
-    from compiler.resolve import resolve
-    from compiler.shapes import check_shapes
-    from compiler.units import check_units
+    from compiler.data.bind import bind  # numeric: imported on first use, not at start-up
+    from compiler.data.sandbox import Sandbox
+    from compiler.passes.resolve import resolve
+    from compiler.passes.shapes import check_shapes
+    from compiler.passes.units import check_units
 
     model = analysis.model
     if model is None:

@@ -20,7 +20,7 @@ from compiler.editor.document import (
     span_range,
     utf16_column,
 )
-from compiler.symbols import index_text
+from compiler.passes.symbols import index_text
 from dsl import ast
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

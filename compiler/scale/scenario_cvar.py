@@ -17,11 +17,11 @@ import cvxpy as cp
 import numpy as np
 from cvxpy.reductions.solution import Solution
 
+from compiler.backends.solver_choice import is_linear
+from compiler.backends.solver_output import captured_output
 from compiler.scale import cvar_cuts, cvar_terms
 from compiler.scale.cvar_terms import Plan, TailTerm
 from compiler.scale.scenario_generation import TailRows
-from compiler.solver_choice import is_linear
-from compiler.solver_output import captured_output
 from dsl.depth import deep_stack
 
 

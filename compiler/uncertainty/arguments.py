@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compiler import ir, tensor
-from compiler.symbols import Symbol
+from compiler.lowering import tensor
+from compiler.passes import ir
+from compiler.passes.symbols import Symbol
 from dsl.errors import error
 
 if TYPE_CHECKING:
-    from compiler.evaluate import Evaluator
+    from compiler.lowering.evaluate import Evaluator
 
 
 class SetArguments:

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import numpy as np
 
-from compiler import ir
-from compiler.signatures import Signature
-from compiler.symbols import Symbol
+from compiler.builtins.signatures import Signature
+from compiler.passes import ir
+from compiler.passes.symbols import Symbol
 
 if TYPE_CHECKING:
-    from compiler.bindings import Bindings
-    from compiler.shapes import Shapes
+    from compiler.data.bindings import Bindings
+    from compiler.passes.shapes import Shapes
     from compiler.uncertainty.arguments import SetArguments
 
 

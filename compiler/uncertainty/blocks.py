@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from compiler import ir
+from compiler.passes import ir
 from compiler.uncertainty.base import (
     MakeVariable,
     NoClosedForm,

@@ -25,16 +25,17 @@ import warnings
 import cvxpy as cp
 import numpy as np
 
-from compiler import ir, tensor
-from compiler.affine import Lin, NotAffine
-from compiler.bindings import Bindings
-from compiler.counterpart import Extractor, difference
-from compiler.evaluate import Evaluator
-from compiler.instances import set_instance
-from compiler.shapes import union
-from compiler.solver_choice import NoSolver, default_solver
-from compiler.solver_output import solve_problem
-from compiler.symbols import Symbol
+from compiler.backends.affine import Lin, NotAffine
+from compiler.backends.counterpart import Extractor, difference
+from compiler.backends.solver_choice import NoSolver, default_solver
+from compiler.backends.solver_output import solve_problem
+from compiler.data.bindings import Bindings
+from compiler.lowering import tensor
+from compiler.lowering.evaluate import Evaluator
+from compiler.lowering.instances import set_instance
+from compiler.passes import ir
+from compiler.passes.shapes import union
+from compiler.passes.symbols import Symbol
 from compiler.uncertainty.base import SetContext
 from compiler.uncertainty.linear import Polyhedron, Rows, lin_rows, stack
 from dsl.errors import SpecError, error

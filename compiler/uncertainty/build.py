@@ -7,9 +7,9 @@ convex; `check_bounded` asks every set whether it is empty or unbounded.
 
 from __future__ import annotations
 
-from compiler import ir
-from compiler.evaluate import Evaluator
-from compiler.symbols import Symbol
+from compiler.lowering.evaluate import Evaluator
+from compiler.passes import ir
+from compiler.passes.symbols import Symbol
 from compiler.uncertainty.arguments import SetArguments
 from compiler.uncertainty.base import SetContext, UncertaintySet
 from compiler.uncertainty.blocks import ConvexBlock, PsdBlock

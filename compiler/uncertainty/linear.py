@@ -20,13 +20,14 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 
-from compiler import ir, tensor
-from compiler.affine import Lin, NotAffine
-from compiler.counterpart import Extractor, difference
-from compiler.evaluate import Evaluator
-from compiler.shapes import union
-from compiler.solver_output import solve_problem
-from compiler.symbols import Symbol
+from compiler.backends.affine import Lin, NotAffine
+from compiler.backends.counterpart import Extractor, difference
+from compiler.backends.solver_output import solve_problem
+from compiler.lowering import tensor
+from compiler.lowering.evaluate import Evaluator
+from compiler.passes import ir
+from compiler.passes.shapes import union
+from compiler.passes.symbols import Symbol
 
 Rows = tuple[np.ndarray, np.ndarray]  # (A, b) of A u <= b (or == b)
 

@@ -16,7 +16,7 @@ import importlib
 import inspect
 import pkgutil
 
-from compiler.signatures import Context, Signature
+from compiler.builtins.signatures import Context, Signature
 from compiler.uncertainty import sets as sets_package
 from compiler.uncertainty.base import StandardSet, UncertaintySet
 

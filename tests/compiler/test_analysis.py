@@ -1,4 +1,5 @@
-"""Models without decisions: worst-case analyses (compiler/analysis.py), by closed forms."""
+"""Models without decisions: worst-case analyses (compiler/backends/analysis.py), by closed
+forms."""
 
 import numpy as np
 import pytest

@@ -16,8 +16,8 @@ from oracles.cds_backtest import HandLoop
 from saddle_testing import REPO, compile_text, first_error
 
 from compiler import compile_model, load
-from compiler.backtest import Backtest, BacktestError
-from compiler.backtest_report import summarize
+from compiler.rolling.backtest import Backtest, BacktestError
+from compiler.rolling.backtest_report import summarize
 
 MODEL = REPO / "models" / "cds_hedge.saddle"
 TICKERS = ["CDX IG", "CDX HY", "iTraxx Main", "iTraxx Xover"]
@@ -311,7 +311,7 @@ def test_a_rolling_solve_starts_each_window_from_the_initial_book(returns):
 def test_window_values_beyond_the_budget_are_evaluated_when_needed(monkeypatch):
     """Over the stored budget, a window's parameter values are computed again in the loop:
     the same backtest."""
-    from compiler.backtest_params import WindowParameters
+    from compiler.rolling.backtest_params import WindowParameters
 
     monkeypatch.setattr(WindowParameters, "STORED", 10)
     result = compile_model(load(MODEL)).backtest()

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from saddle_testing import compile_text, first_error
 
-from compiler import ir
+from compiler.backends.dsp_atoms import SaddleAtoms
 from compiler.builtins import REGISTRY, Builtin, Context, IncompleteBuiltin, registry, rules
 from compiler.builtins.docs import DOCS, table, updated
 from compiler.builtins.registry import missing_parts, signature
-from compiler.saddle_atoms import SaddleAtoms
+from compiler.passes import ir
 
 MATH = [b for b in REGISTRY.values() if b.lower is not None]
 
@@ -131,7 +131,8 @@ BASE = {
 VALUE = {"over": "period", "weights": "pw", "spread": "0.001", "discount": "df",
          "compounding": "periodic", "kind": "macaulay", "repo": "0.01", "recovery": "0.3",
          "rate": "0.02", "initial": "0.5"}
-READ_ELSEWHERE = {"csv"}  # its keywords are the file reader's (compiler/bindings.py, test_data)
+# its keywords are the file reader's (compiler/data/bindings.py, test_data)
+READ_ELSEWHERE = {"csv"}
 KEYWORDS = [(b.name, k) for b in MATH for k in sorted(b.signature.keywords)
             if b.name not in READ_ELSEWHERE]
 
@@ -202,4 +203,4 @@ def test_the_old_tables_are_gone():
     assert not (compiler / "builtins.py").exists()
     assert not (compiler / "fixed_income_builtins.py").exists()
     assert not (compiler / "fixed_income_shapes.py").exists()
-    assert "SIGNATURES" not in (compiler / "signatures.py").read_text(encoding="utf-8")
+    assert "SIGNATURES" not in (compiler / "builtins" / "signatures.py").read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from compiler.cli import main, parse_params
-from compiler.unit_values import InBaseUnits
+from compiler.passes.unit_values import InBaseUnits
 
 ROOT = Path(__file__).resolve().parents[2]
 TREASURY = str(ROOT / "models" / "treasury.saddle")

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compiler import compile_model, csv_files, load
-from compiler.rolling import RollingModel
+from compiler import compile_model, load
+from compiler.data import csv_files
+from compiler.rolling.rolling_model import RollingModel
 from dsl import SpecError
 
 TENORS = 'set tenor = ["5Y", "10Y", "30Y"]\n'

@@ -1,4 +1,4 @@
-"""Infeasible and unbounded models explained in their own names (compiler/diagnose.py),
+"""Infeasible and unbounded models explained in their own names (compiler/diagnosis/diagnose.py),
 checked against independent formulations (tests/oracles/diagnose.py): each reported
 conflict is infeasible and irreducible in a hand-written CVXPY model (sign-pattern LPs for
 the mixed-integer one), the least violations match closed forms and a hand-written elastic
@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from oracles import diagnose as oracle
 
-from compiler import compile_model, conflicts, load, loads
-from compiler import diagnose as diagnose_module
+from compiler import compile_model, load, loads
 from compiler.cli import main
-from compiler.diagnose import Diagnosis
-from compiler.result import Result
+from compiler.diagnosis import conflicts
+from compiler.diagnosis import diagnose as diagnose_module
+from compiler.diagnosis.diagnose import Diagnosis
+from compiler.report.result import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "diagnose"

@@ -337,7 +337,7 @@ def test_a_convex_cost_in_the_loss_is_taken_as_it_is(market):
 def test_a_radius_sweep_compiles_once_and_matches_each_point():
     """`--sweep radius=...`: the radius may be the sweep's cvxpy Parameter (the forms are
     linear in it); each point equals the hand-written program at that radius."""
-    from compiler.sweeps import sweep
+    from compiler.rolling.sweeps import sweep
 
     data = treasury_data(ROOT / "models" / "data" / "real_yields_2024.csv")
     result = sweep(load(ROOT / "models" / "treasury_dro.saddle"), "radius", [0.03, 0.08])

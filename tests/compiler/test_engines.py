@@ -8,7 +8,7 @@ import pytest
 
 from compiler import DaskEngine, LocalPool, compile_model, load, sweep
 from compiler.cli import main
-from compiler.engines import Engine, make_engine
+from compiler.rolling.engines import Engine, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 CDS = ROOT / "models" / "cds_hedge.saddle"
@@ -66,8 +66,8 @@ def test_a_command_lines_job_keeps_the_backend(tmp_path):
     """`--sweep` with `--backend dsp`: every worker compiles the saddle-point form."""
     import argparse
 
-    from compiler.engines import Job
     from compiler.pipeline import compile_model
+    from compiler.rolling.engines import Job
 
     args = argparse.Namespace(file="models/robust_mean.saddle", data=None, every=None,
                               solver=None, backend="dsp")

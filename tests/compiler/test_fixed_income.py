@@ -1,4 +1,4 @@
-"""The fixed-income numerics (compiler/fixed_income.py) against independent calculations.
+"""The fixed-income numerics (compiler/builtins/bond_math.py) against independent calculations.
 
 * QuantLib (a test-only dependency): cash-flow NPV, durations, convexity and yield at a flat
   rate; a bond priced on a zero curve with a spread; CDS legs from MidPointCdsEngine.
@@ -18,7 +18,7 @@ import QuantLib as ql
 from oracles.cds_cs01 import quantlib_cds
 from saddle_testing import compile_text, first_error
 
-from compiler import fixed_income as fi
+from compiler.builtins import bond_math as fi
 
 REL = 1e-8
 TODAY = ql.Date(15, 1, 2024)

@@ -1,7 +1,7 @@
 """The fixed-income builtins from a model file: values, linear constraints, the CLI, errors.
 
 Expected values are written out here from their formulas (plain numpy sums and closed
-forms for zero-coupon bonds), not taken from compiler/fixed_income.py.
+forms for zero-coupon bonds), not taken from compiler/builtins/bond_math.py.
 """
 
 import json
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from saddle_testing import compile_text, first_error
 
+from compiler.backends.solver_choice import is_linear
 from compiler.cli import main
-from compiler.solver_choice import is_linear
 
 # Bond A: a zero paying 1 at period 5 (a key period); B: a zero at period 8 (between the keys
 # 5 and 10, weights 0.4 / 0.6); C: a 3% coupon bond maturing at period 10.

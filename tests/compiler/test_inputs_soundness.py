@@ -19,7 +19,7 @@ from test_cli_process import run
 
 from compiler import InBaseUnits, compile_model, load, loads
 from compiler.cli import main, parse_params
-from compiler.limits import MAX_LABELS, MAX_NUMBERS
+from compiler.data.limits import MAX_LABELS, MAX_NUMBERS
 from dsl import SpecError, format_model, parse
 from dsl.depth import MAX_NESTING
 

@@ -1,4 +1,4 @@
-"""`saddle show FILE --latex`: a model as a LaTeX document (compiler/latex.py).
+"""`saddle show FILE --latex`: a model as a LaTeX document (compiler/report/latex.py).
 
 Every shipped model's document compiles with `pdflatex` where it is installed (CI installs
 texlive-latex-base, .ci/run), and every math fragment of it parses with matplotlib's
@@ -15,7 +15,7 @@ import pytest
 from matplotlib.mathtext import MathTextParser
 from test_cli_process import run
 
-from compiler.latex import render_latex
+from compiler.report.latex import render_latex
 from dsl import parse
 
 ROOT = Path(__file__).resolve().parents[2]

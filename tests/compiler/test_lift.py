@@ -2,9 +2,9 @@
 
 from saddle_testing import HEADER
 
-from compiler.lift import lift
-from compiler.resolve import resolve
-from compiler.shapes import check_shapes
+from compiler.passes.resolve import resolve
+from compiler.passes.shapes import check_shapes
+from compiler.rolling.vectorized import lift
 from dsl import parse
 
 DATA = ('set day = ["2024-01-01", "2024-01-02", "2024-02-01"]\nset a = ["x", "y"]\n'

@@ -16,9 +16,9 @@ from oracles.robust_mean import solve_robust_mean
 from scipy import stats
 
 from compiler import compile_model, load, loads, sweep
-from compiler import plot as drawing
 from compiler.cli import main
-from compiler.plot import PlotError
+from compiler.report import plot as drawing
+from compiler.report.plot import PlotError
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"

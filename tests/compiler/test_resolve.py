@@ -2,8 +2,8 @@
 
 from saddle_testing import HEADER, first_error
 
-from compiler.resolve import resolve
-from compiler.symbols import SymbolKind
+from compiler.passes.resolve import resolve
+from compiler.passes.symbols import SymbolKind
 from dsl import SpecError, parse
 
 

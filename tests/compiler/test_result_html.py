@@ -1,4 +1,4 @@
-"""`Result._repr_html_` and `TableResult._repr_html_` (compiler/result_html.py): the values
+"""`Result._repr_html_` and `TableResult._repr_html_` (compiler/report/html.py): the values
 by label, the binding constraints, the worst case, and every text from the model escaped."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from saddle_testing import compile_text
 
-from compiler.result import TableResult
+from compiler.report.result import TableResult
 
 # labels and names that are markup if not escaped; the LP's answer by inspection: all of
 # the budget in the asset with the larger return, 2, so the objective is 2 * cap = 6

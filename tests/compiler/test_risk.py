@@ -11,7 +11,7 @@ from oracles.treasury_duration_neutral import par_bond_dv01
 
 from compiler import compile_model, load
 from compiler.cli import main
-from compiler.risk import risk_report
+from compiler.report.risk import risk_report
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"

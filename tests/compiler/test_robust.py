@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from saddle_testing import compile_text, first_error
 
 from compiler import compile_model, loads
-from compiler.saddle import RobustModel
+from compiler.backends.dsp import RobustModel
 from dsl import SpecError
 
 BACKENDS = ("counterpart", "dsp")

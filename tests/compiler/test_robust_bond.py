@@ -119,8 +119,8 @@ def test_counterpart_backend_is_refused_with_a_reason(capsys):
 
 
 def test_a_failed_counterpart_solve_falls_back_to_the_saddle_point_form(paper, monkeypatch, shared):
-    from compiler.result import Result
-    from compiler.saddle import RobustModel
+    from compiler.backends.dsp import RobustModel
+    from compiler.report.result import Result
 
     real = RobustModel._solve_compiled
 

@@ -25,7 +25,7 @@ TOL = 1e-5
 
 def solved(body: str, backend: str):
     result = compile_text(body, backend=backend).solve()
-    # the certificate (compiler/certificate.py) may not measure every row it took: the
+    # the certificate (compiler/backends/certificate.py) may not measure every row it took: the
     # answer itself is checked against the independent value below
     assert result.status.startswith("optimal"), (backend, result.status, result.notes)
     return result

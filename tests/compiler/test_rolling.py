@@ -13,8 +13,8 @@ from saddle_testing import first_error
 
 from compiler import compile_model, load
 from compiler.cli import main
-from compiler.rolling import RollingModel
-from compiler.windows import Every, windows
+from compiler.rolling.rolling_model import RollingModel
+from compiler.rolling.windows import Every, windows
 from dsl.source import synthetic_span
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from saddle_testing import HEADER, compile_text, first_error
 
-from compiler.resolve import resolve
-from compiler.shapes import check_shapes, contraction, union
-from compiler.symbols import Symbol, SymbolKind
+from compiler.passes.resolve import resolve
+from compiler.passes.shapes import check_shapes, contraction, union
+from compiler.passes.symbols import Symbol, SymbolKind
 from dsl import parse
 from dsl.source import synthetic_span
 
@@ -68,7 +68,7 @@ def _sets(names):
 @given(st.data())
 def test_alignment_by_name_agrees_with_an_explicit_loop(data):
     """Erase names: `x + y` over the union of their sets, element by element."""
-    from compiler.tensor import align
+    from compiler.lowering.tensor import align
 
     pool = _sets("abcd")
     sizes = {s: data.draw(st.integers(1, 3)) for s in pool}
@@ -97,7 +97,7 @@ def test_contraction_agrees_with_einsum(data):
     if not pairs:
         assert not set(left) & set(right)
         return
-    from compiler.tensor import contract
+    from compiler.lowering.tensor import contract
 
     rng = np.random.default_rng(1)
     x = rng.normal(size=tuple(sizes[s] for s in left))

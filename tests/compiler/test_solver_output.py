@@ -7,7 +7,7 @@ import os
 import cvxpy as cp
 from saddle_testing import compile_text
 
-from compiler.solver_output import VERBOSE_VARIABLE, captured_output, solve_problem
+from compiler.backends.solver_output import VERBOSE_VARIABLE, captured_output, solve_problem
 
 LIBC = ctypes.CDLL(None)
 

@@ -8,7 +8,7 @@ from oracles.treasury import solve_treasury, treasury_data
 
 from compiler import load, sweep
 from compiler.cli import main
-from compiler.sweeps import parse_sweep
+from compiler.rolling.sweeps import parse_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 TREASURY = ROOT / "models" / "treasury.saddle"

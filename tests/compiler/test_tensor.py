@@ -5,8 +5,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import tensor
-from compiler.symbols import Symbol, SymbolKind
+from compiler.lowering import tensor
+from compiler.passes.symbols import Symbol, SymbolKind
 from dsl.source import synthetic_span
 
 A, B, C, W = (Symbol(n, SymbolKind.SET, synthetic_span()) for n in "abcw")

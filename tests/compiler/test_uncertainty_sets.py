@@ -18,7 +18,7 @@ import pytest
 from saddle_testing import compile_text, first_error
 
 from compiler.builtins import REGISTRY
-from compiler.signatures import Context, Signature
+from compiler.builtins.signatures import Context, Signature
 from compiler.uncertainty import blocks, registry
 from compiler.uncertainty import sets as sets_package
 from compiler.uncertainty.base import StandardSet, UncertaintySet
@@ -134,7 +134,7 @@ INCOMPLETE_MODULE = '''
 from dataclasses import dataclass
 from typing import ClassVar
 
-from compiler.signatures import Context, Signature
+from compiler.builtins.signatures import Context, Signature
 from compiler.uncertainty.base import StandardSet
 
 

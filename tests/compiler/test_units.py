@@ -1,5 +1,5 @@
-"""Units (compiler/units.py, compiler/unit_values.py): declared units convert values once,
-and dimensions are checked (E307 units do not match, E308 unknown unit, E309 mixed).
+"""Units (compiler/passes/units.py, compiler/passes/unit_values.py): declared units convert
+values once, and dimensions are checked (E307 units do not match, E308 unknown unit, E309 mixed).
 
 Expected numbers are the conversions done by hand (25bp = 25 x 1e-4) and the LP optima
 they imply; nothing is taken from Saddle's own output.
@@ -16,10 +16,10 @@ from saddle_testing import HEADER, compile_text, first_error
 
 from compiler import InBaseUnits, compile_model, load, loads, sweep
 from compiler.cli import main, parse_params
-from compiler.dimensions import money_in
-from compiler.resolve import resolve
-from compiler.shapes import check_shapes
-from compiler.units import MONEY, PURE, RATE, SHARE_OR_RATE, check_units
+from compiler.passes.dimensions import money_in
+from compiler.passes.resolve import resolve
+from compiler.passes.shapes import check_shapes
+from compiler.passes.units import MONEY, PURE, RATE, SHARE_OR_RATE, check_units
 from dsl import SpecError, format_model, parse
 
 ROOT = Path(__file__).resolve().parents[2]

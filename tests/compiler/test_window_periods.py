@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from compiler.windows import SLACK_DAYS, Every, WindowPeriod, window_periods, windows
+from compiler.rolling.windows import SLACK_DAYS, Every, WindowPeriod, window_periods, windows
 from dsl.source import synthetic_span
 
 

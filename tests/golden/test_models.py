@@ -31,7 +31,7 @@ from oracles.treasury_variance import brute_force, variance_data
 from saddle_testing import check_golden
 
 from compiler import compile_model, load
-from compiler.describe import describe_ir
+from compiler.report.describe import describe_ir
 from dsl.dump import dump
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from typing import Any, ClassVar, Self
 import cvxpy as cp
 import numpy as np
 
-from compiler import ir
-from compiler.signatures import Context, Signature
+from compiler.builtins.signatures import Context, Signature
+from compiler.passes import ir
 from compiler.uncertainty.arguments import SetArguments
 from compiler.uncertainty.base import MakeVariable, StandardSet
 

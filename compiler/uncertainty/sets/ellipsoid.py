@@ -13,7 +13,7 @@ import cvxpy as cp
 import numpy as np
 from scipy import linalg
 
-from compiler.signatures import Context, Signature
+from compiler.builtins.signatures import Context, Signature
 from compiler.uncertainty.arguments import SetArguments
 from compiler.uncertainty.base import MakeVariable, StandardSet
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Self
 import cvxpy as cp
 import numpy as np
 
-from compiler.signatures import Context, Signature
+from compiler.builtins.signatures import Context, Signature
 from compiler.uncertainty.arguments import SetArguments
 from compiler.uncertainty.base import MakeVariable, StandardSet
 

@@ -1,0 +1,1 @@
+"""What turns a lowered model into a solvable object: plain, counterpart, dsp, analysis; solving."""

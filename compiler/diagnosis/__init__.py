@@ -1,0 +1,1 @@
+"""Why a model is infeasible or unbounded, in its own names."""

@@ -1,0 +1,1 @@
+"""Lowering checked expressions to cvxpy (or numpy for data): the evaluator and tensor helpers."""

@@ -1,0 +1,1 @@
+"""Results and how they are shown: Result, tables, JSON, HTML, LaTeX, plots, risk."""

@@ -1,0 +1,1 @@
+"""Models solved many times: rolling windows, sweeps, backtests, and the engines that run them."""
