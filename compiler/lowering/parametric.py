@@ -33,14 +33,14 @@ class _Refused(Exception):
     """A model the Parameter path does not take, found before it is compiled."""
 
 
-class _WatchedValues(dict):
+class _WatchedValues(dict[Symbol, Any]):
     """`Bindings.values`, counting reads of one symbol's value after binding: by key, and
     by any copy or walk over all values (`{**values}`, `dict(values)`, `.items()`), since
     a copy handed to another evaluator would read the number unseen. Overriding
     `__iter__` takes the dict off CPython's copy fast path, so a copy goes through
     `__getitem__`."""
 
-    def __init__(self, values: dict, watched: Symbol):
+    def __init__(self, values: dict[Symbol, Any], watched: Symbol):
         super().__init__(values)
         self.watched, self.reads = watched, 0
 
@@ -68,7 +68,7 @@ class _WatchedValues(dict):
         self._read()
         return super().values()
 
-    def copy(self) -> dict:
+    def copy(self) -> dict[Symbol, Any]:
         self._read()
         return dict(super().items())
 

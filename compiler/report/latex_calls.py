@@ -16,7 +16,10 @@ def render_call(math: Math, call: ast.Call, ix: bool) -> str:
     args = call.args
     kwargs = {k.name: k.value for k in call.kwargs}
     func = call.func
-    arg = (lambda i: math.expr(args[i], ix)) if args else None
+
+    def arg(i: int) -> str:
+        return math.expr(args[i], ix)
+
     if func in NORMS and args:
         return rf"\left\| {arg(0)} \right\|_{{{NORMS[func]}}}"
     if func == "abs" and args:
@@ -84,7 +87,7 @@ def _risk(math: Math, call: ast.Call, ix: bool) -> str:
     args = list(call.args)
     value = args[-1] if args else None
     over = getattr(value, "ambiguity", None)
-    if over is not None:
+    if isinstance(value, ast.Over):
         value = value.value
     inner = math.expr(value, ix) if value is not None else ""
     sup = rf"\sup_{{Q \in \mathcal{{P}}_{{{symbol(over)}}}}} " if over else ""

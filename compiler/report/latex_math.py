@@ -197,9 +197,8 @@ class Math:
             return rf"{self._at(node.base, ATOM, ix)}.\mathrm{{{escape(node.name)}}}", ATOM
         if isinstance(node, ast.Range):
             return rf"\{{{self.expr(node.start)}, \dots, {self.expr(node.stop)}\}}", ATOM
-        over = getattr(node, "ambiguity", None)
-        if over is not None:  # `loss over P` (ast.Over): the distribution is P's
-            law = rf"\mathcal{{P}}_{{{symbol(over)}}}"
+        if isinstance(node, ast.Over):  # `loss over P`: the distribution is P's
+            law = rf"\mathcal{{P}}_{{{symbol(node.ambiguity)}}}"
             return rf"{self.expr(node.value, ix)}\ \text{{over}}\ {law}", SUM
         return rf"\text{{{escape(type(node).__name__)}}}", ATOM
 

@@ -33,7 +33,7 @@ def uncertainty_set(m: Math, u: str, space: str, expr: ast.Expr | None,
         return _set(members, [rf"\left\| {u} - {arg(0, 'center')} \right\|_{{{p}}} \leq "
                               f"{arg(1, 'radius')}", *extra])
     if func == "ellipsoid":
-        return _ellipsoid(m, u, members, arg(0, "center", "0"), kw, extra)
+        return _ellipsoid(m, u, members, arg(0, "center") or "0", kw, extra)
     if func == "budget":
         center, deviation, gamma = arg(0, "center"), arg(1, "deviation"), arg(2, "gamma")
         return _set(rf"{center} + {deviation} \circ z",

@@ -74,7 +74,8 @@ def _point(task: tuple[Job, str, float, str | None, bool], compiled: Any = None
     if isinstance(result, TableResult):
         frame = result.to_frame()
         frame.insert(0, name, value)
-        return list(frame.to_dict(orient="records")), result.solver
+        return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")], \
+            result.solver
     row = _row(name, value, result, compiled.model)
     if nominal:
         row.update(_nominal_columns(compiled, result, solver))

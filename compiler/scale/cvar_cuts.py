@@ -64,7 +64,7 @@ def _largest(losses: np.ndarray, count: int) -> np.ndarray:
     values = losses if candidates is None else losses[candidates]
     order = np.argpartition(values, values.size - count)[values.size - count:]
     smallest = np.argmin(values[order])
-    order[[0, smallest]] = order[[smallest, 0]]
+    order[[0, int(smallest)]] = order[[int(smallest), 0]]
     chosen = order[::-1]
     return chosen if candidates is None else candidates[chosen]
 
@@ -88,7 +88,7 @@ def tail_weights(losses: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray, 
     return top, weights, float(weights @ losses[top])
 
 
-def make_master(data: dict, options: dict) -> tuple[highspy.Highs, int]:
+def make_master(data: dict[str, Any], options: dict[str, Any]) -> tuple[highspy.Highs, int]:
     """A HiGHS model of cvxpy's HIGHS problem data (as cvxpy's own interface builds it)."""
     from cvxpy.reductions.solvers.conic_solvers.conic_solver import dims_to_solver_dict
 
@@ -201,7 +201,8 @@ def kelley(h: highspy.Highs, rows: int, columns: list[TermColumns],
         if stabilize and gap > GAP:  # in-out: one more cut between the last center and here
             if center is not None and center.size < point.size:  # scenario columns joined
                 center = np.concatenate([center, point[center.size:]])
-            center = point if center is None else stabilize * center + (1 - stabilize) * point
+            center = point if center is None else \
+                float(stabilize) * center + (1 - float(stabilize)) * point
             for term in columns:
                 _cut(h, term, center)
                 cuts += 1
@@ -214,7 +215,7 @@ def kelley(h: highspy.Highs, rows: int, columns: list[TermColumns],
                 return CutOutcome("kOptimal", point, duals, h.getInfo(),
                                   time.perf_counter() - started, iteration,
                                   cuts - len(columns), max(gap, 0.0), scenario_rows)
-            box *= BOX_GROWTH
+            box = BOX_START if box is None else box * BOX_GROWTH  # at_box: box is set
             _set_box(h, columns, box if box <= BOX_LIMIT else None)
     return CutOutcome("kIterationLimit", None, None, h.getInfo(),
                       time.perf_counter() - started, iteration, cuts, gap, scenario_rows)

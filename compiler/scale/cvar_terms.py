@@ -57,13 +57,12 @@ class TailTerm:
 
     def losses(self, inners: list[np.ndarray]) -> np.ndarray:
         """L = sum scale * A @ u + d, one pass over each A (the scale goes into u)."""
-        total = None
+        total: np.ndarray | float = 0.0
         for piece, value in zip(self.pieces, inners, strict=True):
-            part = np.asarray(piece.matrix @ (piece.scale * value), dtype=float).ravel()
-            total = part if total is None else total + part
+            total = total + np.asarray(piece.matrix @ (piece.scale * value), dtype=float).ravel()
         if np.any(self.constant != 0):
             total = total + self.constant
-        return total
+        return np.asarray(total, dtype=float)
 
 
 @dataclass

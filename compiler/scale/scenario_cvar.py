@@ -69,7 +69,7 @@ def describe(compiled: Any, solver: str | None = None) -> str | None:
 
 
 @deep_stack  # cvxpy trees recurse per level
-def solve(compiled: Any, solver: str | None, options: dict,
+def solve(compiled: Any, solver: str | None, options: dict[str, Any],
           notes: list[str]) -> tuple[str, str] | None:
     """(status, solver output) when the cutting planes solved `compiled.problem` (its
     variables and duals are set); None when the caller should solve the RU LP."""
@@ -133,7 +133,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _master(problem: cp.Problem, plan: Plan) -> tuple[cp.Problem, list, list, list]:
+def _master(problem: cp.Problem, plan: Plan
+            ) -> tuple[cp.Problem, list[Any], list[Any], list[Any]]:
     """The model with each term's atom as an epigraph variable and its pieces' inner
     vectors as free variables tied by equality rows; the (user's, master's) constraints."""
     mapping: dict[int, Any] = {}
