@@ -15,8 +15,9 @@ with CLARABEL:
 * hand dual: `tests/oracles/robust_bond.py`'s `robust_objective_form` (pandas reads the
   CSVs, numpy builds F and the whitening factor, one CVXPY problem) — the denominator.
 
-Every run checks status optimal and that its objective agrees with the hand dual's to
-1e-5 relative. Runs are interleaved after an untimed warm-up of each side.
+Every run checks status optimal (or optimal_uncertified, noted) and that its objective
+agrees with the hand dual's to 1e-5 relative. Runs are interleaved after an untimed warm-up
+of each side.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ from compiler import compile_model, load  # noqa: E402
 from compiler.data import sandbox as data  # noqa: E402
 
 LAMBDAS = (1.0, 10.5, 20.0)
+# A DSP answer whose measured worst case is off by a few 1e-6 (lambda = 20) reports
+# "optimal_uncertified"; its objective is still checked against the hand dual below.
+ACCEPTED = ("optimal", "optimal_uncertified")
+UNCERTIFIED: set[tuple[float, str]] = set()
 
 
 def saddle_run(shared: Path, lam: float, backend: str) -> Callable[[], float]:
@@ -48,7 +53,9 @@ def saddle_run(shared: Path, lam: float, backend: str) -> Callable[[], float]:
         data._TABLES.clear()
         result = compile_model(model, params={"lambda": lam}, data_dir=shared,
                                backend=backend).solve()
-        assert result.status == "optimal", result.status
+        assert result.status in ACCEPTED, result.status
+        if result.status != "optimal":
+            UNCERTIFIED.add((lam, backend))
         return float(result.objective)
     return run
 
@@ -87,6 +94,9 @@ def main() -> None:
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"{lam:>7} {med['hand']:>10.4f} {med['auto']:>12.4f} {med['dsp']:>11.4f} "
               f"{med['auto'] / med['hand']:>10.2f} {med['dsp'] / med['hand']:>9.2f}")
+    for lam, backend in sorted(UNCERTIFIED):
+        print(f"note: lambda = {lam}, {backend}: status optimal_uncertified (objective within "
+              "1e-5 of the hand dual)")
 
 
 if __name__ == "__main__":

@@ -88,9 +88,9 @@ from profiling import (  # noqa: E402
 )
 from profiling import instrument as instrument_backend  # noqa: E402
 
-from compiler import builtins, pipeline, saddle  # noqa: E402
+from compiler import builtins, pipeline  # noqa: E402
 from compiler.api import compile_model, loads  # noqa: E402
-from compiler.backends import robust  # noqa: E402
+from compiler.backends import dsp, robust  # noqa: E402
 from compiler.backends.dsp import RobustModel  # noqa: E402
 from compiler.data import sandbox as saddle_data  # noqa: E402
 from compiler.uncertainty.sets.ellipsoid import Ellipsoid  # noqa: E402
@@ -105,15 +105,15 @@ BIG = 500  # from this n on, DSP runs --dsp-repeat times (default once)
 
 # The front passes are timed through compile_model's hook (by pass name); these functions
 # inside the robust backend by name, indented by depth in the report. A name that no longer
-# exists stops the benchmark (it once timed `saddle.worst_case_form` after its removal).
+# exists stops the benchmark (it once timed `worst_case_form` after its removal).
 BACKEND: tuple[tuple[str, Any, str, int], ...] = (
     ("compile_robust", pipeline, "compile_robust", 1),
     ("build_sets (eigh of cov)", robust, "build_sets", 2),
     ("counterpart_blocker (probe extract)", robust, "counterpart_blocker", 2),
     ("find_exact_forms", robust, "find_exact_forms", 2),
-    ("RobustModel._build_counterpart", saddle.RobustModel, "_build_counterpart", 2),
-    ("RobustModel._build_dsp", saddle.RobustModel, "_build_dsp", 2),
-    ("lower", saddle, "lower", 3),
+    ("RobustModel._build_counterpart", dsp.RobustModel, "_build_counterpart", 2),
+    ("RobustModel._build_dsp", dsp.RobustModel, "_build_dsp", 2),
+    ("lower", dsp, "lower", 3),
 )
 FRONT_DEPTH = 1
 

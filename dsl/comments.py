@@ -6,6 +6,7 @@ the comment after a node on its last line (kept at the end of that line).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dsl.source import Source, Span
@@ -18,25 +19,37 @@ class Comment:
     text: str  # from '#' to the end of the line, trailing spaces removed
 
 
+def outside_strings(line: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character of `line` outside a string literal; the quotes
+    themselves are not yielded. Strings never span lines in Saddle."""
+    in_string = escaped = False
+    for i, char in enumerate(line):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        else:
+            yield i, char
+
+
+def comment_column(line: str) -> int | None:
+    """Where the `# ...` of one line starts ('#' in a string is text), None if it has none."""
+    return next((i for i, char in outside_strings(line) if char == "#"), None)
+
+
 def scan(text: str) -> list[Comment]:
-    """Every `# ...` outside a string, in order. Strings never span lines in Saddle."""
+    """Every `# ...` outside a string, in order."""
     found: list[Comment] = []
     offset = 0
     for number, line in enumerate(text.split("\n"), start=1):
-        in_string, escaped = False, False
-        for column, char in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char == "#":
-                found.append(Comment(offset + column, number, line[column:].rstrip()))
-                break
+        column = comment_column(line)
+        if column is not None:
+            found.append(Comment(offset + column, number, line[column:].rstrip()))
         offset += len(line) + 1
     return found
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dsl.comments import comment_column, outside_strings
+
 WIDTH = 100
 
 # Binary operators as the printer spells them (with a space on each side), by how loosely
@@ -65,20 +67,8 @@ def wrap_line(line: str, width: int = WIDTH) -> list[str]:
 
 def _split_comment(line: str) -> tuple[str, str]:
     """The code of a line and its trailing comment ('' if none); '#' in a string is text."""
-    in_string = escaped = False
-    for i, char in enumerate(line):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == "#":
-            return line[:i].rstrip(), line[i:]
-    return line, ""
+    i = comment_column(line)
+    return (line, "") if i is None else (line[:i].rstrip(), line[i:])
 
 
 def _breaks(code: str) -> list[_Break]:
@@ -87,20 +77,8 @@ def _breaks(code: str) -> list[_Break]:
     depth = 0
     opens: list[int] = []  # columns of the open brackets
     matrices: set[int] = set()  # columns of '[' that open a list of lists
-    in_string = escaped = False
-    i = 0
-    while i < len(code):
-        char = code[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "([":
+    for i, char in outside_strings(code):
+        if char in "([":
             if char == "[" and code[i + 1:i + 2] == "[" and _is_list(code, i):
                 matrices.add(i)
             opens.append(i)
@@ -118,7 +96,6 @@ def _breaks(code: str) -> list[_Break]:
             rest = code[i + 1 + len(word):i + 2 + len(word)]
             if word in _OPERATORS and rest == " ":
                 found.append(_Break(i + 1, (depth, _OPERATORS[word]), None))
-        i += 1
     return [b for b in found if b.matrix_row is None or b.matrix_row in matrices]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -21,6 +21,7 @@ from compiler.editor.document import Analysis, Range, analyze
 from dsl import format_model, parse
 from dsl.errors import SpecError
 
+T = TypeVar("T")
 TYPING_PAUSE = 0.3  # seconds without a change before a document is checked again
 KINDS = {"set": lsp.CompletionItemKind.Enum, "param": lsp.CompletionItemKind.Constant,
          "series": lsp.CompletionItemKind.Constant, "scenarios": lsp.CompletionItemKind.Constant,
@@ -45,6 +46,14 @@ class Documents:
         latest = self.latest.get(uri)
         return latest if latest is not None and latest.model is not None \
             else self.parsed.get(uri)
+
+    def at(self, uri: str, position: lsp.Position,
+           ask: Callable[[Analysis, int, int, str], T | None]) -> T | None:
+        """A navigation query (`ask(analysis, line, character, text)`) at a cursor; None
+        while the document has never parsed."""
+        analysis = self.analysis(uri)
+        return None if analysis is None else ask(analysis, position.line, position.character,
+                                                 self.text(uri))
 
     async def check(self, uri: str, delay: float = 0.0) -> None:
         if delay:
@@ -128,10 +137,7 @@ def build(version: str) -> Any:
 
     @feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(params: lsp.HoverParams) -> lsp.Hover | None:
-        uri, at = params.text_document.uri, params.position
-        analysis = docs.analysis(uri)
-        found = None if analysis is None else navigation.hover(
-            analysis, at.line, at.character, docs.text(uri))
+        found = docs.at(params.text_document.uri, params.position, navigation.hover)
         if found is None:
             return None
         contents = lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=found[0])
@@ -139,10 +145,8 @@ def build(version: str) -> Any:
 
     @feature(lsp.TEXT_DOCUMENT_DEFINITION)
     def definition(params: lsp.DefinitionParams) -> lsp.Location | None:
-        uri, at = params.text_document.uri, params.position
-        analysis = docs.analysis(uri)
-        where = None if analysis is None else navigation.definition(
-            analysis, at.line, at.character, docs.text(uri))
+        uri = params.text_document.uri
+        where = docs.at(uri, params.position, navigation.definition)
         return lsp.Location(uri=uri, range=_range(where)) if where is not None else None
 
     @feature(lsp.TEXT_DOCUMENT_COMPLETION)

@@ -60,7 +60,9 @@ def labelled(value: Any) -> str:
     return number(value)
 
 
-def _flat(name: str, value: Any) -> list[tuple[str, Any]]:
+def flat_rows(name: str, value: Any) -> list[tuple[str, Any]]:
+    """(`name[label]`, element) for every element of a Series or DataFrame, (`name`, value)
+    for a scalar. Here, not in result.py, because result.py imports this module."""
     if isinstance(value, pd.DataFrame):
         return [(f"{name}[{r}, {c}]", value.loc[r, c]) for r in value.index
                 for c in value.columns]
@@ -80,7 +82,7 @@ def _at(value: Any, position: int) -> Any:
 def constraints_html(constraints: dict[str, Any]) -> str:
     rows, classes = [], []
     for name, report in constraints.items():
-        for position, (label, slack) in enumerate(_flat(name, report.slack)):
+        for position, (label, slack) in enumerate(flat_rows(name, report.slack)):
             binding = bool(_at(report.binding, position))
             rows.append([f"<b>{escape(label)}</b>", number(_at(report.value, position)),
                          number(slack), number(_at(report.dual, position)),

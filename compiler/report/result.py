@@ -18,6 +18,8 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from compiler.report.html import flat_rows
+
 Labelled: TypeAlias = float | pd.Series | pd.DataFrame | None
 SOLVER_OUTPUT_LINES = 20  # of a failed solve's output, in the table (JSON keeps it all)
 
@@ -158,7 +160,7 @@ class Result:
         """One row per scalar value: `name` or `name[label]`, for CSV output."""
         rows: list[tuple[str, Any]] = [(self.objective_name, self.objective)]
         for name, value in self.values.items():
-            rows.extend(_flat_rows(name, value))
+            rows.extend(flat_rows(name, value))
         return pd.DataFrame(rows, columns=["name", "value"])
 
     def table(self) -> str:
@@ -242,16 +244,7 @@ def _plain(value: Any) -> Any:
 
 def flat_values(values: dict[str, Labelled]) -> dict[str, Any]:
     """Every value as one column: `w[5Y]`, `m[x, 1]`, or the plain name for a scalar."""
-    return {key: value for name, item in values.items() for key, value in _flat_rows(name, item)}
-
-
-def _flat_rows(name: str, value: Labelled) -> list[tuple[str, Any]]:
-    if isinstance(value, pd.DataFrame):
-        return [(f"{name}[{r}, {c}]", value.loc[r, c]) for r in value.index
-                for c in value.columns]
-    if isinstance(value, pd.Series):
-        return [(f"{name}[{k}]", v) for k, v in value.items()]
-    return [(name, value)]
+    return {key: value for name, item in values.items() for key, value in flat_rows(name, item)}
 
 
 def _number(value: Any) -> str:

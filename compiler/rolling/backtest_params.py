@@ -30,20 +30,6 @@ DECIDED = (SymbolKind.VARIABLE, SymbolKind.UNCERTAIN)
 LINEAR_CALLS = ("sum",)  # sum(x * s) == sum(x) * s for a scalar s
 
 
-def children(node: ir.Expr) -> list[ir.Expr]:
-    out: list[ir.Expr] = []
-    for name in getattr(node, "__slots__", ()):
-        value = getattr(node, name, None)
-        if isinstance(value, ir.Expr):
-            out.append(value)
-        elif isinstance(value, tuple):
-            for item in value:
-                item = item[1] if isinstance(item, tuple) else item
-                if isinstance(item, ir.Expr):
-                    out.append(item)
-    return out
-
-
 def roots(model: ir.Model) -> list[ir.Expr]:
     """Every expression the lowering evaluates: objective, constraints, bounds, lets."""
     out = [model.objective.expr]
@@ -64,7 +50,7 @@ def previous_calls(model: ir.Model) -> list[ir.Call]:
         node = stack.pop()
         if isinstance(node, ir.Call) and node.func == "previous":
             found.append(node)
-        stack.extend(reversed(children(node)))
+        stack.extend(reversed(list(ir.children(node))))  # in order
     return found
 
 
@@ -94,7 +80,7 @@ class _Facts:
                     if symbol in self.lets and symbol not in seen:
                         seen.add(symbol)
                         stack.append(self.lets[symbol].value)
-                stack.extend(children(item))
+                stack.extend(ir.children(item))
             self.memo[key] = (data, timed)
         return self.memo[key]
 
@@ -222,7 +208,7 @@ class Planner:
         if isinstance(node, ir.Ref) and node.symbol in self.lets:
             self.visit(self.lets[node.symbol].value)
             return
-        for child in children(node):
+        for child in ir.children(node):
             self.visit(child)
         if isinstance(node, ir.BinOp) and node.op is ir.BinOperator.DIV and \
                 any(node.right is n for n in self.nodes):

@@ -30,11 +30,9 @@ from dsl.errors import error
 
 
 @dataclass(eq=False)
-class PolyhedronSet(UncertaintySet):
-    polyhedron: Polyhedron
+class _Block(UncertaintySet):
+    """What every block shares: u itself is the variable, with the declaration's flags."""
 
-    doc: ClassVar[str] = ("an indented block of linear lines: a polyhedron {A u ≤ b, E u = f}, "
-                          "dualized by LP")
     flags_on_variable: ClassVar[bool] = True
 
     def variable(self, make: MakeVariable) -> tuple[Any, Any, list[Any]]:
@@ -43,6 +41,14 @@ class PolyhedronSet(UncertaintySet):
 
     def center(self) -> None:
         return None
+
+
+@dataclass(eq=False)
+class PolyhedronSet(_Block):
+    polyhedron: Polyhedron
+
+    doc: ClassVar[str] = ("an indented block of linear lines: a polyhedron {A u ≤ b, E u = f}, "
+                          "dualized by LP")
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         return self.polyhedron.extremes()
@@ -65,16 +71,8 @@ class PolyhedronSet(UncertaintySet):
 
 
 @dataclass(eq=False)
-class ConvexBlock(UncertaintySet):
+class ConvexBlock(_Block):
     doc: ClassVar[str] = "an indented block: any convex set, written as constraints on u"
-    flags_on_variable: ClassVar[bool] = True
-
-    def variable(self, make: MakeVariable) -> tuple[Any, Any, list[Any]]:
-        u = self.flagged_variable(make)
-        return u, u, []  # its lines are the declaration's (`instance` adds them)
-
-    def center(self) -> None:
-        return None
 
     def bounds(self) -> None:
         return None

@@ -22,9 +22,30 @@ DUAL_NORMS: dict[int | str, int | str] = {1: "inf", 2: 2, "inf": 1}  # cvxpy's
 
 
 @dataclass(eq=False)
-class Ball(StandardSet):
+class _PNormBall(StandardSet):
+    """||u - center||_p <= radius, whatever p: what `ball` and `normball` share (they differ
+    in the orders they accept and in how they write the dual norm)."""
+
     center_point: np.ndarray  # over u's shape
     radius: float
+    p: float | str  # an order cvxpy's norm takes ("inf" spelled as the string)
+
+    def variable(self, make: MakeVariable) -> tuple[Any, Any, list[Any]]:
+        z = make(self.shape, name=f"{self.symbol.name}_deviation")
+        return z, self.center_point + z, [cp.norm(cp.vec(z, order="C"), self.p)
+                                          <= self.radius]
+
+    def center(self) -> np.ndarray:
+        return np.asarray(self.center_point)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        reach = np.full(self.size, float(self.radius))  # every p-ball reaches it on an axis
+        c = self.flat(self.center_point)
+        return c - reach, c + reach
+
+
+@dataclass(eq=False)
+class Ball(_PNormBall):
     p: int | str  # 1, 2 or "inf"
 
     name: ClassVar[str] = "ball"
@@ -48,19 +69,6 @@ class Ball(StandardSet):
             raise args.invalid("the ball's radius is negative", "give a radius >= 0")
         return cls(args.symbol, args.shape, args.definition, args.over_u(0, "center"),
                    radius, p)
-
-    def variable(self, make: MakeVariable) -> tuple[Any, Any, list[Any]]:
-        z = make(self.shape, name=f"{self.symbol.name}_deviation")
-        return z, self.center_point + z, [cp.norm(cp.vec(z, order="C"), self.p)
-                                          <= self.radius]
-
-    def center(self) -> np.ndarray:
-        return np.asarray(self.center_point)
-
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        reach = np.full(self.size, float(self.radius))  # every p-ball reaches it on an axis
-        c = self.flat(self.center_point)
-        return c - reach, c + reach
 
     def support(self, a: Any) -> tuple[Any, list[Any]]:
         norms = cp.norm(a, DUAL_NORMS[self.p], axis=1)

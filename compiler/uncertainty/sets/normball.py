@@ -16,13 +16,11 @@ import numpy as np
 
 from compiler.builtins.signatures import Context, Signature
 from compiler.uncertainty.arguments import SetArguments
-from compiler.uncertainty.base import MakeVariable, StandardSet
+from compiler.uncertainty.sets.ball import _PNormBall
 
 
 @dataclass(eq=False)
-class NormBall(StandardSet):
-    center_point: np.ndarray  # over u's shape
-    radius: float
+class NormBall(_PNormBall):
     p: float  # >= 1, finite
 
     name: ClassVar[str] = "normball"
@@ -48,19 +46,6 @@ class NormBall(StandardSet):
     def q(self) -> float:
         """The dual order: 1/p + 1/q = 1."""
         return math.inf if self.p == 1 else self.p / (self.p - 1)
-
-    def variable(self, make: MakeVariable) -> tuple[Any, Any, list[Any]]:
-        z = make(self.shape, name=f"{self.symbol.name}_deviation")
-        return z, self.center_point + z, [cp.norm(cp.vec(z, order="C"), self.p)
-                                          <= self.radius]
-
-    def center(self) -> np.ndarray:
-        return np.asarray(self.center_point)
-
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        reach = np.full(self.size, float(self.radius))  # reached along each axis
-        c = self.flat(self.center_point)
-        return c - reach, c + reach
 
     def support(self, a: Any) -> tuple[Any, list[Any]]:
         if math.isinf(self.q):
