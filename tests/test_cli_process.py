@@ -210,3 +210,16 @@ def test_verbose_shows_the_solvers_log_on_stderr():
     assert done.returncode == 0
     assert _parsed_json(done.stdout)["status"] == "optimal"
     assert len(done.stderr.splitlines()) > 10  # cvxpy's and Clarabel's own log lines
+
+
+@pytest.mark.parametrize("args", [
+    ("solve", "models/treasury.saddle", "--param", "tenor=1"),
+    ("solve", "models/treasury.saddle", "--sweep", "tenor=1:2:3"),
+    ("plot", "models/treasury.saddle", "--kind", "frontier", "--sweep", "tenor=0.2:1:3",
+     "-o", "never.png")])
+def test_a_number_for_a_set_is_a_located_error(args):
+    """A set given a number (by --param or a sweep) was exit 70 (a new user's finding)."""
+    done = run(*args)
+    assert done.returncode == 1, done.stderr
+    assert "error[E507]: 'tenor' is a set" in done.stderr and "internal error" not in done.stderr
+    assert "models/treasury.saddle:7:5" in done.stderr

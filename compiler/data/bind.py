@@ -91,6 +91,11 @@ class _Binder:
             given, _ = outside_value(self.overrides[symbol.name], None)
             values = given.index if isinstance(given, pd.Series) and not isinstance(
                 given.index, pd.RangeIndex) else given
+            if np.ndim(values) != 1:  # a number (`--param tenor=1`, a sweep of a set)
+                raise error("E507", f"'{symbol.name}' is a set: a value given for it must be "
+                            f"a list of labels, not {np.asarray(values).tolist()!r}",
+                            symbol.span, f"give its labels as a list (--param "
+                            f"{symbol.name}=[...]), or replace a param, not a set")
             labels = [_tidy(data.label_texts([v])[0]) if isinstance(
                 v, pd.Timestamp) else _tidy(v) for v in list(values)]
         else:

@@ -95,7 +95,9 @@ class BacktestResult:
 
     @property
     def status(self) -> str:
-        statuses = set(self.periods["status"])
+        """"optimal" if every period of this backtest (and of its benchmark) was."""
+        columns = [c for c in ("status", "benchmark_status") if c in self.periods]
+        statuses = set(self.periods[columns].stack().dropna())
         return "optimal" if statuses == {"optimal"} else ", ".join(sorted(statuses))
 
     @property
@@ -113,6 +115,7 @@ class BacktestResult:
         at = list(table.columns).index("pnl") + 1
         table.insert(at, "benchmark_pnl", theirs)
         table.insert(at + 1, "active_pnl", table["pnl"] - theirs)
+        table["benchmark_status"] = other.periods["status"].reindex(self.periods.index)
         ppy = self.summary["periods_per_year"]
         active = summarize(table["active_pnl"].dropna(), None, ppy)
         active["information_ratio"] = active.pop("sharpe")
@@ -120,6 +123,11 @@ class BacktestResult:
             theirs.dropna(), other.periods["turnover"], ppy)}
         notes = self.notes + [f"benchmark: model '{other.model}', backtested on the same "
                               "dates"]
+        missed = other.periods.index[other.periods["status"] != "optimal"]
+        if len(missed):  # its book was held there: a P&L, but not the benchmark's decision
+            notes.append(f"benchmark: {len(missed)} of {len(other.periods)} periods not solved "
+                         f"to optimality ({other.status}), first {missed[0]}: the benchmark "
+                         "held its previous book there")
         return BacktestResult(self.model, table, self.summary, notes, self.solver,
                               self.solve_time + other.solve_time, self.pnl_name,
                               {"summary": benchmark, "active": active})

@@ -129,6 +129,10 @@ def sweep(model: ast.Model, name: str, values: Sequence[float], *,
     Returns:
         A `TableResult` indexed by the param's value (and period, for rolling models):
         each decision by label, each scalar let, `objective` and `status`.
+
+    Raises:
+        SpecError: a mistake in the model, or a value the param cannot take.
+        ValueError: `values` is empty, or holds something that is not a finite number.
     """
     job = Job.of(compile_model, model, base_dir=str(base_dir) if base_dir is not None else None,
                  data_dir=str(data_dir) if data_dir is not None else None,
@@ -136,12 +140,28 @@ def sweep(model: ast.Model, name: str, values: Sequence[float], *,
     return sweep_job(job, name, values, engine, nominal=nominal)
 
 
+def _grid(name: str, values: Sequence[float]) -> list[float]:
+    """The sweep's values as finite numbers, or a ValueError that says which is not."""
+    grid: list[float] = []
+    for value in values:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"sweep of '{name}': {value!r} is not a number") from None
+        if not np.isfinite(number):
+            raise ValueError(f"sweep of '{name}': {value!r} is not a finite number")
+        grid.append(number)
+    if not grid:
+        raise ValueError(f"sweep of '{name}': no values to solve at")
+    return grid
+
+
 def sweep_job(job: Job, name: str, values: Sequence[float], engine: Engine | None = None,
               nominal: bool = False) -> TableResult:
     """`sweep` for a `Job` (what the CLI builds)."""
     engine = engine or Engine()
     started = time.perf_counter()
-    grid = [float(v) for v in values]
+    grid = _grid(name, values)
     # one chunk per worker: each compiles once and re-solves its points
     count = min(len(grid), getattr(engine, "workers", len(grid)) if engine.parallel else 1)
     chunks = [[float(v) for v in c] for c in np.array_split(np.asarray(grid), max(count, 1))

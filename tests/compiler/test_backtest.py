@@ -328,3 +328,22 @@ def test_a_parametric_form_that_disagrees_is_replaced(monkeypatch):
     assert any("did not reproduce the model" in n for n in result.notes)
     np.testing.assert_allclose(result.periods["pnl"], HandLoop().run()["pnl"], rtol=1e-9,
                                atol=1e-12)
+
+
+def test_a_benchmark_not_solved_is_said_and_exits_4(tmp_path):
+    """A benchmark infeasible in every period held its (flat) book: its P&L of 0 is said to
+    be that, the status is not optimal and the command exits 4 (a new user's finding)."""
+    from test_cli_process import run
+
+    impossible = MODEL.read_text(encoding="utf-8").replace(
+        "variable cs01[index] >= 0 <= cs01_limit",
+        "variable cs01[index] >= 0 <= cs01_limit\n\nsubject to\n    impossible: sum(cs01) >= 1e9")
+    bench = tmp_path / "impossible.saddle"
+    bench.write_text(impossible, encoding="utf-8")
+    done = run("backtest", "models/cds_hedge.saddle", "--every", "quarter", "--benchmark",
+               str(bench), "--data", "models", "--format", "json")
+    assert done.returncode == 4, done.stderr
+    report = json.loads(done.stdout)
+    assert {row["benchmark_status"] for row in report["rows"]} == {"infeasible"}
+    assert report["status"] != "optimal"
+    assert any("benchmark held its previous book" in note for note in report["notes"])

@@ -51,3 +51,12 @@ def test_cli_sweep_errors(capsys):
     assert main(["solve", str(TREASURY), "--sweep", "cvar_limit=1:2"]) == 2
     assert main(["solve", str(TREASURY), "--sweep", "capitl=1,2"]) == 1
     assert "did you mean 'capital'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("values", "said"), [
+    ([], "no values to solve at"), (["a"], "'a' is not a number"),
+    ([float("nan")], "nan is not a finite number")])
+def test_a_grid_that_is_not_numbers_says_so(values, said):
+    """A raw pandas KeyError (empty grid) and a bare float() ValueError before."""
+    with pytest.raises(ValueError, match=said):
+        sweep(load(TREASURY), "cvar_limit", values)
