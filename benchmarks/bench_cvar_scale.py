@@ -74,7 +74,8 @@ def run_saddle(n: int, m: int, cap: float, limit: float) -> dict:
     result = compiled.solve()
     note = next((x for x in result.notes if "cutting planes" in x or "Rockafellar" in x), "")
     method = "RU LP" if "cutting planes" not in note or "solved as" in note else \
-        "cuts+generation" if "generation" in note else "cuts"
+        "cuts+generation" if "generation" in note else \
+        "cuts+band" if "band cut" in note else "cuts"
     iterations = note.split(" iterations")[0].rsplit(" ", 1)[-1] if method != "RU LP" else ""
     return {"status": result.status, "objective": result.objective,
             "solve": result.solve_time, "total": time.perf_counter() - started,

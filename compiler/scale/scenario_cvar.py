@@ -20,6 +20,7 @@ from cvxpy.reductions.solution import Solution
 from compiler.backends.solver_choice import is_linear
 from compiler.backends.solver_output import captured_output
 from compiler.scale import cvar_cuts, cvar_terms
+from compiler.scale.cvar_band import BandCuts
 from compiler.scale.cvar_terms import Plan, TailTerm
 from compiler.scale.scenario_generation import TailRows
 from dsl.depth import deep_stack
@@ -96,7 +97,11 @@ def solve(compiled: Any, solver: str | None, options: dict[str, Any],
         highs, rows = cvar_cuts.make_master(data, options)
         tails = [TailRows(highs, c) for c in columns] if plan.method == "generation" \
             else None
-        outcome = cvar_cuts.kelley(highs, rows, columns, tails, plan.stabilize)
+        band = BandCuts() if plan.band and not tails else None
+        outcome = cvar_cuts.kelley(highs, rows, columns, tails, plan.stabilize,
+                                   band=band,  # a MILP master has no duals to judge by
+                                   purge=None if master.is_mixed_integer() else
+                                   cvar_cuts.PURGE)
     status = cvar_cuts.STATUS.get(outcome.model_status, "solver_error")
     if outcome.col_value is not None and outcome.gap > cvar_cuts.ACCEPTABLE_GAP:
         status = "optimal_inaccurate"
@@ -108,10 +113,12 @@ def solve(compiled: Any, solver: str | None, options: dict[str, Any],
     places = ", ".join(sorted({where(compiled, t) for t in plan.terms}))
     rows_added = (f" and scenario generation on the RU LP ({outcome.scenario_rows:,} of the "
                   f"scenarios' rows)") if tails else ""
+    bands = f" ({_count(band.added, 'band cut')} near the answer)" if band and band.added \
+        else ""
     notes.append(f"CVaR of {places} over {plan.largest:,} scenarios: aggregated cutting "
                  f"planes (Künzi-Bay & Mayer){rows_added} on a HiGHS {kind} master: "
-                 f"{_count(outcome.iterations, 'iteration')}, {_count(outcome.cuts, 'cut')}, "
-                 f"final relative gap "
+                 f"{_count(outcome.iterations, 'iteration')}, {_count(outcome.cuts, 'cut')}"
+                 f"{bands}, final relative gap "
                  f"{outcome.gap:.1e} (true tail mean at the answer against the master's bound)")
     if outcome.col_value is None:
         if status in ("infeasible", "unbounded", "infeasible_or_unbounded"):
