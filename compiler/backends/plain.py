@@ -64,14 +64,17 @@ class CompiledModel:
     # a sweep's rows report no duals: it turns off the mixed-integer dual re-solve
     fixed_duals = True
 
-    def summary(self) -> str:
-        """One line for `saddle check`: the problem class, its size and the solver."""
+    def size(self) -> str:
+        """The problem's class and size."""
         problem = self.problem
         scalars = sum(v.size for v in problem.variables())
         return (f"{problem_class(problem)}, {len(problem.variables())} variables "
-                f"({scalars} scalars), {len(problem.constraints)} cvxpy constraints; "
-                f"solver {self.default_solver()}"
-                f"{solver_method(problem, self.default_solver())}")
+                f"({scalars} scalars), {len(problem.constraints)} cvxpy constraints")
+
+    def summary(self) -> str:
+        """One line for `saddle check`: the problem class, its size and the solver."""
+        solver = self.default_solver()
+        return f"{self.size()}; solver {solver}{solver_method(self.problem, solver)}"
 
     def emit(self) -> str:
         """`saddle compile --emit cvxpy`: the problem, constraint by name."""

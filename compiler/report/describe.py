@@ -34,13 +34,10 @@ def describe_ir(model: ast.Model) -> str:
     return "\n".join(lines)
 
 
-def describe_problem(compiled: CompiledModel, brief: bool = False) -> str:
-    """A summary of the compiled cvxpy problem, or (brief) one line for `saddle check`."""
+def describe_problem(compiled: CompiledModel) -> str:
+    """The compiled cvxpy problem, constraint by name (`saddle compile --emit cvxpy`)."""
     problem = compiled.problem
-    summary = compiled.summary()
-    if brief:
-        return summary
-    lines = [f"model {compiled.model.name}: {summary.rsplit('; solver', 1)[0]}",
+    lines = [f"model {compiled.model.name}: {compiled.size()}",
              f"objective: {short(str(problem.objective))}"]
     for name, parts in compiled.lowered.parts.items():
         for part in parts:
