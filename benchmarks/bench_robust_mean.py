@@ -45,9 +45,9 @@ calls (eigh, Cholesky) then swing by 10-100x with the load (eigh of 500 x 500 me
 
 Runs are interleaved (the order rotates every repeat) after an untimed warm-up of every
 side on a 3-asset instance (it builds the Lark parser; its cost is printed). Every run
-asserts status optimal and that its objective agrees with the SOCP's to 1e-5 relative.
-For every n where Saddle misses the target, one Saddle run is profiled (`--profile N`
-lines; 0 turns it off).
+asserts status optimal and that its objective agrees with the SOCP's to 1e-5 relative
+(Saddle's to 1e-7). For every n where Saddle misses the target, one Saddle run is profiled
+(`--profile N` lines; 0 turns it off).
 """
 
 from __future__ import annotations
@@ -94,9 +94,11 @@ from compiler.backends import dsp, robust  # noqa: E402
 from compiler.backends.dsp import RobustModel  # noqa: E402
 from compiler.data import sandbox as saddle_data  # noqa: E402
 from compiler.uncertainty.sets.ellipsoid import Ellipsoid  # noqa: E402
+from dsl.depth import _state as depth_state  # noqa: E402
 
 SOLVER = "CLARABEL"
 RTOL = 1e-5
+SADDLE_RTOL = 1e-7  # Saddle auto solves the SOCP's own problem: its optimum, to this
 TARGET = 1.10
 MODEL = ROOT / "models" / "robust_mean.saddle"
 DATA_PREFIX = "data/robust_mean/"
@@ -105,13 +107,14 @@ BIG = 500  # from this n on, DSP runs --dsp-repeat times (default once)
 
 # The front passes are timed through compile_model's hook (by pass name); these functions
 # inside the robust backend by name, indented by depth in the report. A name that no longer
-# exists stops the benchmark (it once timed `worst_case_form` after its removal).
+# exists stops the benchmark (it once timed `worst_case_form` after its removal). The
+# front pass `route` is compile_robust (imported by pipeline.route per call).
 BACKEND: tuple[tuple[str, Any, str, int], ...] = (
-    ("compile_robust", pipeline, "compile_robust", 1),
-    ("build_sets (eigh of cov)", robust, "build_sets", 2),
+    ("build_sets (Cholesky of cov)", robust, "build_sets", 2),
     ("counterpart_blocker (probe extract)", robust, "counterpart_blocker", 2),
     ("find_exact_forms", robust, "find_exact_forms", 2),
     ("RobustModel._build_counterpart", dsp.RobustModel, "_build_counterpart", 2),
+    ("RobustModel._check_nominal", dsp.RobustModel, "_check_nominal", 2),
     ("RobustModel._build_dsp", dsp.RobustModel, "_build_dsp", 2),
     ("lower", dsp, "lower", 3),
 )
@@ -382,12 +385,15 @@ def bench(n: int, repeat: int, dsp_repeat: int, root: Path, text: str,
 
 
 def check(name: str, run: dict, reference: dict) -> None:
-    """Status optimal and the objective equal to the SOCP's within RTOL, relative."""
+    """Status optimal and the objective equal to the SOCP's within RTOL, relative
+    (SADDLE_RTOL for Saddle auto and its what-ifs)."""
     assert run["status"] == "optimal", f"{name}: status {run['status']}"
     gap = abs(run["objective"] - reference["objective"]) / abs(reference["objective"])
     run["gap"] = gap
-    assert gap <= RTOL, (f"{name}: objective {run['objective']!r} vs SOCP "
-                         f"{reference['objective']!r} (relative {gap:.2e} > {RTOL:g})")
+    tolerance = RTOL if name in ("dsp", "factor") else SADDLE_RTOL
+    assert gap <= tolerance, (f"{name}: objective {run['objective']!r} vs SOCP "
+                              f"{reference['objective']!r} (relative {gap:.2e} > "
+                              f"{tolerance:g})")
 
 
 def _med(runs: list[dict], key: str) -> float:
@@ -485,9 +491,15 @@ def profile_saddle(n: int, root: Path, text: str, top: int) -> None:
     path, folder = root / f"robust_mean_{n}" / "robust_mean.saddle", root / f"robust_mean_{n}"
     clear_csv_cache()
     profiler = cProfile.Profile()
+    # deep_stack runs each call on a thread of its own, which cProfile does not see (it
+    # showed only the caller's lock.acquire): the profiled run is made in place
+    depth_state.deep = True
     profiler.enable()
-    compile_model(loads(text, name=str(path)), base_dir=folder).solve(solver=SOLVER)
-    profiler.disable()
+    try:
+        compile_model(loads(text, name=str(path)), base_dir=folder).solve(solver=SOLVER)
+    finally:
+        profiler.disable()
+        depth_state.deep = False
     print_profile(profiler, f"one Saddle auto run at n = {n}", top, (SADDLE_CUMULATIVE, ALL_OWN,))
 
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
 
 from compiler.backends.plain import CompiledModel
-from compiler.backends.robust import compile_robust, refuse_rolling
 from compiler.compiled import Compiled
 from compiler.data.bind import bind
 from compiler.data.bindings import Bindings
@@ -33,12 +32,12 @@ from compiler.passes.exact import ExactForm, find_exact_forms
 from compiler.passes.resolve import resolve
 from compiler.passes.shapes import Shapes, check_shapes
 from compiler.passes.units import Units, check_units
-from compiler.rolling.engines import Job
-from compiler.rolling.rolling_model import rolling_model
-from compiler.rolling.windows import Every
 from dsl import ast
 from dsl.depth import deep_stack
 from dsl.source import PATH_ERRORS, path_problem, shown_path, source_folder
+
+if TYPE_CHECKING:
+    from compiler.rolling.windows import Every
 
 
 @dataclass
@@ -91,9 +90,14 @@ def bind_data(c: Compilation) -> None:
 
 def route(c: Compilation) -> None:
     """Rolling and robust models are built by their own backends from the same front."""
+    # the backends are imported in their branch: a plain model's process loads neither
     model, shapes = c.need(c.resolved, "the resolved model"), c.need(c.shapes, "shapes")
     bindings = c.need(c.bindings, "the data")
     if c.every is not None or model.rebalance is not None:
+        from compiler.backends.robust import refuse_rolling
+        from compiler.rolling.engines import Job
+        from compiler.rolling.rolling_model import rolling_model
+
         refuse_rolling(model)  # rolling windows have no adversary yet (E901)
         source = c.model.span.source
         job = Job(compile_model, source.text, source.name, str(c.folder),
@@ -101,6 +105,8 @@ def route(c: Compilation) -> None:
                   c.every, backend=c.backend)
         c.compiled = rolling_model(model, shapes, bindings, _every(c.every), job)
     elif model.uncertains:
+        from compiler.backends.robust import compile_robust
+
         c.compiled = compile_robust(model, shapes, bindings, c.backend)
 
 
@@ -214,6 +220,8 @@ def _start(model: ast.Model, params: Mapping[str, Any] | None, data_dir: str | P
 
 
 def _every(text: str | None) -> Every | None:
+    from compiler.rolling.windows import Every
+
     if text is None:
         return None
     try:

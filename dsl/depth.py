@@ -11,6 +11,8 @@ E100 at the expression (`check_let_depth`), never a RecursionError.
 from __future__ import annotations
 
 import functools
+import os
+import queue
 import sys
 import threading
 from collections.abc import Callable
@@ -50,13 +52,13 @@ def deep_stack(function: Callable[..., T]) -> Callable[..., T]:
             except BaseException as exc:  # handed to the caller below, traceback and all
                 outcome["error"] = exc
 
-        thread = _start(body)
-        if thread is None:  # no thread could be made this large: run in place
+        job = _start(body)
+        if job is None:  # no thread could be made this large: run in place
             return function(*args, **kwargs)
         try:
-            thread.join()
+            job.wait()
         finally:
-            _leave(thread)
+            _leave(job)
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
@@ -64,26 +66,74 @@ def deep_stack(function: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def _start(body: Callable[[], None]) -> threading.Thread | None:
+class _Job(threading.Event):
+    """One call handed to a deep-stack thread: set when its body has run."""
+
+    def is_alive(self) -> bool:
+        return not self.is_set()
+
+
+class _Worker:
+    """A thread with the large stack that runs one body at a time and then waits for the
+    next. Idle workers are reused: a new thread per call cost 0.1 ms on a quiet machine and
+    2-3 ms in a third of the calls at load 3.6 (docs/benchmarks.md, robust mean)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[tuple[Callable[[], None], _Job]] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, name="saddle-deep-stack",
+                                       daemon=True)
+
+    def _loop(self) -> None:
+        _state.deep = True
+        while True:
+            body, job = self.jobs.get()
+            try:
+                body()  # it keeps its own outcome; it never raises
+            finally:
+                with _lock:
+                    _idle.append(self)  # before the caller wakes: its next call finds it
+                job.set()
+
+
+_idle: list[_Worker] = []  # workers waiting for a body (under _lock)
+
+
+def _forget_workers() -> None:
+    """In a forked child (a process pool's worker) the parent's threads do not exist: a
+    body handed to one would wait forever, and a lock held across the fork stays held."""
+    global _lock
+    _lock = threading.Lock()
+    _idle.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
+def _start(body: Callable[[], None]) -> _Job | None:
+    job = _Job()
     with _lock:
-        try:
-            previous = threading.stack_size(STACK_BYTES)
-        except (ValueError, RuntimeError):  # a platform that cannot size thread stacks
-            return None
-        try:
-            thread = threading.Thread(target=body, name="saddle-deep-stack", daemon=True)
-            if _running[0] == 0:
-                _running[1] = sys.getrecursionlimit()
-                sys.setrecursionlimit(max(RECURSION_LIMIT, _running[1]))
-            _running[0] += 1
-            thread.start()
-        finally:
-            threading.stack_size(previous)
-    return thread
+        worker = _idle.pop() if _idle else None
+        if worker is None:
+            try:
+                previous = threading.stack_size(STACK_BYTES)
+            except (ValueError, RuntimeError):  # a platform that cannot size thread stacks
+                return None
+            try:
+                worker = _Worker()
+                worker.thread.start()
+            finally:
+                threading.stack_size(previous)
+        if _running[0] == 0:
+            _running[1] = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(RECURSION_LIMIT, _running[1]))
+        _running[0] += 1
+    worker.jobs.put((body, job))
+    return job
 
 
-def _leave(thread: threading.Thread) -> None:
-    if thread.is_alive():  # interrupted (Ctrl-C): keep the limit while it still runs
+def _leave(job: _Job) -> None:
+    if job.is_alive():  # interrupted (Ctrl-C): keep the limit while it still runs
         return
     with _lock:
         _running[0] -= 1

@@ -30,6 +30,7 @@ from compiler.lowering.lower import Part
 from compiler.passes import ir
 from compiler.passes.shapes import contraction
 from compiler.passes.symbols import Symbol, SymbolKind
+from compiler.uncertainty.sets.ellipsoid import Ellipsoid
 from dsl.source import synthetic_span
 
 
@@ -44,6 +45,7 @@ class Extractor:
         self.lets = {d.symbol: d for d in model.lets}
         self.axes: dict[Symbol, Symbol] = {}
         self.done: dict[ir.Expr, Lin] = {}  # the backend check and the build share work
+        self.identities: dict[Symbol, np.ndarray] = {}  # u's own coefficient (`_Ref`)
         self.entropy: list[EntropyTerm] = []  # log-sum-exp terms stood in for (entropy.py)
 
     def axis(self, u: Symbol) -> Symbol:
@@ -105,9 +107,10 @@ class Extractor:
         symbol = node.symbol
         if symbol.kind is SymbolKind.UNCERTAIN:
             shape = self.ev.sizes(symbol.index)
-            n = self.size(symbol)
-            identity = np.eye(n).reshape(tuple(shape) + (n,))
-            return Lin(symbol.index, np.zeros(shape), {symbol: identity})
+            if symbol not in self.identities:
+                n = self.size(symbol)
+                self.identities[symbol] = np.eye(n).reshape(tuple(shape) + (n,))
+            return Lin(symbol.index, np.zeros(shape), {symbol: self.identities[symbol]})
         definition = self.lets[symbol]
         inner = self.extract(definition.value)
         return self._move(inner, self.ev.shapes.index(symbol))
@@ -150,21 +153,37 @@ class Extractor:
         if uncertain_left:
             lin, other, oi = self.extract(node.left), self.ev(node.right), ri
             self._affine_only(node, other, lin)
-            const = tensor.contract(lin.const, li, other, oi, pairs)
+            const = self._contract_const(lin.const, li, other, oi, pairs, out)
             coef = {}
             for u, k in lin.coef.items():
                 s = self.axis(u)
-                raw = tensor.contract(k, li + (s,), other, oi, pairs)
+                raw = _through_identity(other, oi, li, [(b, a) for a, b in pairs], True) \
+                    if k is self.identities.get(u) else None
+                if raw is None:
+                    raw = tensor.contract(k, li + (s,), other, oi, pairs)
                 kept = tuple(x for x in li if x not in {a for a, _ in pairs}) + (s,) + tuple(
                     x for x in oi if x not in {b for _, b in pairs})
                 coef[u] = tensor.align(raw, kept, out + (s,))
             return Lin(out, const, coef)
         other, lin = self.ev(node.left), self.extract(node.right)
         self._affine_only(node, other, lin)
-        const = tensor.contract(other, li, lin.const, ri, pairs)
-        coef = {u: tensor.contract(other, li, k, ri + (self.axis(u),), pairs)
-                for u, k in lin.coef.items()}
+        const = self._contract_const(other, li, lin.const, ri, pairs, out)
+        coef = {}
+        for u, k in lin.coef.items():
+            through = _through_identity(other, li, ri, pairs, False) \
+                if k is self.identities.get(u) else None
+            coef[u] = through if through is not None else \
+                tensor.contract(other, li, k, ri + (self.axis(u),), pairs)
         return Lin(out, const, coef)
+
+    def _contract_const(self, left: Any, li: Index, right: Any, ri: Index,
+                        pairs: list[tuple[Symbol, Symbol]], out: Index) -> Any:
+        """The certain part of a product: zeros when a side is zero data (`w @ u`'s, where u
+        contributes no constant: no `w @ 0` term reaches cvxpy)."""
+        for side in (left, right):
+            if not tensor.is_expr(side) and not np.any(side):
+                return np.zeros(self.ev.sizes(out))
+        return tensor.contract(left, li, right, ri, pairs)
 
     def _Call(self, node: ir.Call) -> Lin:
         if node.func == "log_sum_exp" and self.entropy_terms:
@@ -195,6 +214,24 @@ class Extractor:
                           for x, s in zip(node.labels, inner.index, strict=False))
         return Lin(self.ev.index(node), inner.const[positions],
                    {u: k[positions] for u, k in inner.coef.items()})
+
+
+def _through_identity(other: Any, oi: Index, ui: Index, pairs: list[tuple[Symbol, Symbol]],
+                      u_first: bool) -> Any:
+    """`other` contracted with u's identity coefficient (over u's axes + (k,)): other itself,
+    its contracted axes flattened into k in u's C order, the kept axes in place (after k
+    when u_first: `u @ M`). No dense identity reaches cvxpy. None if u's axes are not all
+    contracted in order (tensor.contract then does it)."""
+    o_axes = [oi.index(a) for a, _ in pairs]
+    if [ui.index(b) for _, b in pairs] != list(range(len(ui))):
+        return None
+    kept = [k for k in range(len(oi)) if k not in o_axes]
+    shape = tuple(other.shape)
+    flat = math.prod(shape[k] for k in o_axes)
+    kept_shape = tuple(shape[k] for k in kept)
+    if u_first:
+        return tensor.reshape(tensor.permute(other, o_axes + kept), (flat,) + kept_shape)
+    return tensor.reshape(tensor.permute(other, kept + o_axes), kept_shape + (flat,))
 
 
 def _label(node: ir.Expr) -> str | float:
@@ -246,11 +283,25 @@ def worst_case_form(lin: Lin, index: Index, shape: tuple[int, ...], sets: dict[S
         if not matrix.is_affine():  # a convex coefficient, on a set where u >= 0
             stand_in, bound = relaxed(matrix, sign, sets[u].bounds(), u.name)
             aux += bound
-        support, rows_aux = sets[u].support(sign * stand_in)
+        support, rows_aux = _shared_support(sets[u], sign * stand_in, extractor) or \
+            sets[u].support(sign * stand_in)
         total = total + sign * support
         aux += rows_aux
         matrices[u] = matrix
     return total, aux, matrices
+
+
+def _shared_support(uset: Any, a: Any, extractor: Extractor) -> tuple[Any, list[Any]] | None:
+    """An ellipsoid's support a'c + r ||L'a|| for one row a = c x, with L'x the y that a
+    quad_form over the same factor already made (lowering/factors.py): the solver then
+    holds L once, as in the hand-written factor form. None where no y fits."""
+    factors = extractor.ev.factors
+    if factors is None or not isinstance(uset, Ellipsoid) or a.shape[0] != 1:
+        return None
+    norm = factors.shared(uset.factor, a)
+    if norm is None:
+        return None
+    return a @ uset.flat(uset.center_point) + uset.radius * cp.reshape(norm, (1,), order="C"), []
 
 
 def difference(extractor: Extractor, high: ir.Expr, low: ir.Expr,

@@ -13,6 +13,7 @@ from compiler.backends import entropy
 from compiler.backends.counterpart import Extractor, RobustRow, robust_part, worst_case_form
 from compiler.backends.robust_forms import counterpart_rows, pieces
 from compiler.lowering import tensor
+from compiler.lowering.factors import FactorProducts
 from compiler.lowering.lower import lower
 from compiler.passes import ir
 from compiler.passes.symbols import Symbol, SymbolKind
@@ -32,6 +33,8 @@ def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
     if lowered.evaluator is None:  # lower always sets it
         raise RuntimeError("no evaluator")
     extractor = reused or Extractor(lowered.evaluator, model)
+    if extractor.ev.factors is None:  # y = L'x shared by quad_form and an ellipsoid's norm
+        extractor.ev.factors = FactorProducts()
     objective = model.objective
     sign = 1.0 if objective.sense is ir.Sense.MINIMIZE else -1.0
     total, extra, matrices = worst_case_form(extractor.extract(objective.expr), (), (), sets,
@@ -57,7 +60,9 @@ def build_counterpart(model: ir.Model, shapes: Any, bindings: Any, exact: Any,
             checks.append((label, worst, -1.0))
             parts.append(robust_part(worst, op, extractor, lhs, rhs, index, shape))
         lowered.parts[con.name] = parts
-    lowered.extra += extra + entropy_rows(extractor, sets, checks, rows)
+    lowered.extra += extra + entropy_rows(extractor, sets, checks, rows) + \
+        extractor.ev.factors.constraints
+    extractor.ev.factors = None  # a product made after this would miss its row y == L'x
     return lowered, rows
 
 

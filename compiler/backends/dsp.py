@@ -22,6 +22,7 @@ from compiler.backends.affine import NotAffine
 from compiler.backends.certificate import TIGHTER, UNCERTIFIED, certify
 from compiler.backends.counterpart import Extractor, RobustRow, relaxed
 from compiler.backends.counterpart_model import build_counterpart
+from compiler.backends.cvar_fallback import large_cvar, lp_line, replace_unlocated
 from compiler.backends.dsp_atoms import SaddleAtoms
 from compiler.backends.dsp_rows import (
     NOT_PARSED,
@@ -70,11 +71,21 @@ class RobustModel:
         self.rows: list[RobustRow] = []
         self.fold = True  # see SaddleAtoms.fold; solve() retries once without it
         self.instances: dict[str, list[Instance]] = {}
-        self._check_nominal()
         if backend == "counterpart":
-            self.compiled: CompiledModel = self._build_counterpart()
+            # The nominal check is a second lowering of the whole model: run only where the
+            # counterpart fails to build or is not DCP, so its located E401/E402 still come
+            # first there (the counterpart keeps the certain part, and its worst-case forms
+            # are convex wherever the nominal terms are).
+            try:
+                self.compiled: CompiledModel = self._build_counterpart()
+            except Exception:
+                self._check_nominal()
+                raise
+            if not self.compiled.problem.is_dcp():
+                self._check_nominal()
             self.compiled.ensure_solver()
         else:
+            self._check_nominal()
             try:
                 self.compiled = self._build_dsp()
             except (AssertionError, dsp.parser.DSPError):
@@ -298,7 +309,14 @@ class RobustModel:
 
     def _solve_compiled(self, name: str | None, options: dict[str, Any]) -> Result:
         try:
-            return self.compiled.solve(solver=name, **options)
+            result = self.compiled.solve(solver=name, **options)
+            if large_cvar(self.compiled.problem):
+                # on the RU LP: said with its place (cvar_fallback.py); the solver is the
+                # user's only if it is not the backend's own choice
+                asked = name if self.backend == "counterpart" and \
+                    name != self.compiled.default_solver() else None
+                replace_unlocated(result.notes, lp_line(self.compiled, solver=asked))
+            return result
         except AssertionError:
             # dsp-cvxpy asserts instead of reporting an infeasible or unbounded saddle
             # problem; the decisions' own problem says which (`_decisions_status`).

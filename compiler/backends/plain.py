@@ -237,7 +237,8 @@ class CompiledModel:
         result = Result(model=model.name, status=status, objective=None,
                         objective_name=model.objective.name, sense=model.objective.sense.value,
                         notes=notes, solver=solver, solve_time=elapsed, problem=self.problem)
-        notes.extend(explain_status(status, model))
+        notes.extend(explain_status(status, model, status.startswith("infeasible") and
+                                    _has_domains(self.problem)))
         if not has_values:
             result.explain = functools.partial(self.diagnose, status)
             return result
@@ -276,6 +277,8 @@ class CompiledModel:
         if form is not None:
             x = np.abs(np.asarray(self.lowered.variables[form.variable].value, dtype=float))
             slack = x - form.threshold
+            if form.allow_zero:  # `x == 0 or |x| >= a`: the nearer branch; 0 where x is 0
+                slack = np.maximum(slack, -x)
             index = form.variable.index
             return ConstraintReport(self.labelled(x, index), self.labelled(slack, index), None,
                                     self._binding(slack, np.maximum(x, form.threshold), index))
@@ -353,13 +356,25 @@ def _slack(part: Any) -> np.ndarray:
     return -np.abs(lhs - rhs)
 
 
-def explain_status(status: str, model: ir.Model) -> list[str]:
-    """A sentence in the model's own names for every status that is not plainly optimal."""
-    names = ", ".join(f"'{c.name}'" for c in model.constraints) or "the variable bounds"
+def _has_domains(problem: cp.Problem) -> bool:
+    from compiler.diagnosis.domains import objective_domains  # only for an infeasible model
+
+    return bool(objective_domains(problem.objective))
+
+
+def explain_status(status: str, model: ir.Model, objective_domains: bool = False
+                   ) -> list[str]:
+    """A sentence in the model's own names for every status that is not plainly optimal;
+    `objective_domains`: the objective has functions defined only on part of the line
+    (log, sqrt, ...), whose domains are implicit constraints."""
     objective = f"'{model.objective.name}'"
     if status.startswith("infeasible"):
-        return [f"infeasible: no decision satisfies all of {names} together; relax a limit "
-                f"or check the data those constraints use"]
+        # not every constraint is to blame: the diagnosis names a subset that conflicts
+        rows = "the constraints" if model.constraints else "the variable bounds"
+        domains = " and the domains of the objective's functions" if objective_domains else ""
+        return [f"infeasible: no decision satisfies {rows}{domains} together; "
+                f"relax a limit or check the data they use (a solve's diagnosis names the "
+                f"ones in conflict)"]
     if status.startswith("unbounded"):
         direction = "up" if model.objective.sense is ir.Sense.MAXIMIZE else "down"
         return [f"unbounded: {objective} can be pushed {direction} without limit; bound the "
@@ -376,7 +391,7 @@ def labelled(bindings: Bindings, value: Any, index: tuple[Symbol, ...]) -> Label
     """A value by its sets' labels: a float, a Series (one set), a DataFrame (two)."""
     if value is None:
         return None
-    array = np.asarray(value, dtype=float)
+    array = np.asarray(value, dtype=float) + 0.0  # + 0.0: a solver's -0.0 prints as 0
     if not index:
         # cvxpy gives a scalar quadratic constraint's dual the shape (1,): one number still
         return float(array.reshape(-1)[0]) if array.size == 1 else None

@@ -21,6 +21,7 @@ from compiler.backends.robust_errors import Context, refuse_intractable
 from compiler.backends.robust_forms import blamed_term, coefficient_blocker, pieces
 from compiler.data.bindings import Bindings
 from compiler.lowering.evaluate import Evaluator
+from compiler.lowering.factors import FactorProducts
 from compiler.lowering.instances import check_convex_lines
 from compiler.lowering.lower import make_variable
 from compiler.passes import ir
@@ -159,6 +160,7 @@ def compile_robust(model: ir.Model, shapes: Shapes, bindings: Bindings,
     # Throwaway decision variables: the affine-ness check lowers the terms once.
     probe = {d.symbol: make_variable(d, bindings) for d in model.variables}
     evaluate = Evaluator(shapes, bindings, probe, lets={d.symbol: d for d in model.lets})
+    evaluate.factors = FactorProducts()  # the counterpart shares y = L'x (lowering/factors.py)
     extractor = Extractor(evaluate, model)
     robust = robust_constraints(model, extractor)
     sets = build_sets(model, evaluate)

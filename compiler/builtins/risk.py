@@ -60,7 +60,7 @@ def _quad_form(ev: Evaluator, node: ir.Call) -> Value:
     x = ev(x_node)
     if not tensor.is_expr(x):
         return np.float64(x @ matrix @ x)
-    return tensor.psd_quadratic(x, matrix)
+    return tensor.psd_quadratic(x, matrix, ev.factors)
 
 
 def _cvar_shape(call: ShapeCall) -> Index:

@@ -6,7 +6,10 @@ Nothing here imports cvxpy, pandas or scipy: `saddle --help` and `saddle fmt` st
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
+import contextlib
+import gc
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +26,42 @@ class UsageError(Exception):
     """A command-line mistake (exit 2)."""
 
 
+# True in the `saddle` process itself (compiler/cli/main.py sets it); in-process callers
+# (tests, notebooks) keep their collector's generations as they are
+OWN_PROCESS = {"freeze": False}
+
+
+@contextlib.contextmanager
+def loading_numerics() -> Iterator[None]:
+    """Around the import of pandas, cvxpy and the compiler: ~1M objects that live until
+    the process ends, none of them garbage. The collector pauses while they load (else its
+    full collections walk them all again, ~0.1 s of a `saddle check`); in the `saddle`
+    process they are then frozen (gc.freeze), so later collections skip them."""
+    enabled, loaded = gc.isenabled(), len(sys.modules)
+    gc.disable()
+    try:
+        yield
+    finally:
+        if OWN_PROCESS["freeze"] and len(sys.modules) > loaded:  # a first load, not a re-run
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def version() -> str:
+    from importlib import metadata  # ~10 ms: only for --version and the language server
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # run from a checkout that was never installed
         return "(not installed)"
 
 
-def model_options(sub: argparse.ArgumentParser) -> None:
-    """The model file and the options every command that compiles a model takes."""
-    sub.add_argument("file", help="the model file (.saddle)")
+def model_options(sub: argparse.ArgumentParser, several: bool = False) -> None:
+    """The model file (`several`: one or more) and the options every command that compiles
+    a model takes."""
+    sub.add_argument("file", nargs="+" if several else None,
+                     help="the model files (.saddle)" if several else "the model file (.saddle)")
     sub.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="replace a param's value: a number (200bp, 1.5%%, $250M) or a "
                           "list such as [1, 2, 3]; repeatable")
@@ -138,12 +167,14 @@ def data_folder(path: str | None) -> str | None:
 
 def compile_args(args: argparse.Namespace) -> Any:
     """The model the command line names, compiled with its --param, --data, --every."""
-    from compiler.pipeline import compile_model  # cvxpy: only for commands that compile
-    from compiler.rolling.windows import Every
+    with loading_numerics():
+        from compiler.pipeline import compile_model  # cvxpy: only for commands that compile
 
     data_folder(args.data)
     every = getattr(args, "every", None)
     if every is not None:
+        from compiler.rolling.windows import Every
+
         try:
             Every.parse(every)
         except ValueError:

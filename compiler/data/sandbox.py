@@ -8,6 +8,7 @@ against the data folder (the model's own folder unless the user names one with `
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,12 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
     if cached is not None and cached[0] == stamp:
         return cached[1]
     try:
-        header = _read(path, span, header=None, nrows=1, dtype=str)
         table = _read(path, span)
+        # the header as written, read apart only where pandas may have renamed a name (a
+        # repeat `x.1`, an empty `Unnamed: 2`) or the rows outgrow it: a second read of a
+        # file costs as much as the first (nrows=1 still reads it all)
+        header = _read(path, span, header=None, nrows=1, dtype=str) \
+            if _renamed(table) else None
         flags = [i for i, kind in enumerate(table.dtypes.map(lambda d: d.kind)) if kind == "b"]
         if flags:  # pandas made them bool: read those columns again as the text they are
             text = _read(path, span, usecols=flags, dtype=str)
@@ -90,7 +95,8 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
             ValueError, *csv_files.STREAM_ERRORS) as exc:
         raise error("E508", f"cannot read '{path.name}' as CSV: {exc}".splitlines()[0], span,
                     "save the file as comma-separated text with a header row") from None
-    raw = header.iloc[0].tolist() if len(header) else []
+    raw = list(table.columns) if header is None else \
+        header.iloc[0].tolist() if len(header) else []
     if len(raw) != table.shape[1] or not isinstance(table.index, pd.RangeIndex):
         raise error("E508", f"the rows of '{path.name}' have more fields than its header "
                     f"({len(raw)} names)", span, "give every column a name in the header "
@@ -99,6 +105,16 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
                      str(given) for name, given in zip(raw, table.columns, strict=True)]
     _TABLES[path] = (stamp, table)
     return table
+
+
+def _renamed(table: pd.DataFrame) -> bool:
+    """Whether the header pandas made may differ from the one written."""
+    return not isinstance(table.index, pd.RangeIndex) or any(
+        not isinstance(name, str) or name.startswith("Unnamed: ") or
+        _REPEAT.search(name) is not None for name in table.columns)
+
+
+_REPEAT = re.compile(r"\.\d+$")  # pandas' suffix for a name given again
 
 
 def _read(path: Path, span: Span, **options: Any) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Label-valued data: text params, `"y_" + key`, and comparisons in `indicator(...)`.
 
-A param bound from a text column (each bond's rating) holds labels, not numbers. Labels do
+A param bound from a text column (each bond's rating) holds labels, not numbers, and so
+does a set whose labels are not all numbers (`asset == asset2` compares names). Labels do
 two things only: `+` joins them into the labels of another set (`"s_" + rating` names a
 spread factor), and `==` inside `indicator(...)` turns them into 0/1 data aligned by name,
 so a one-hot loading matrix is one line: `indicator("s_" + rating == factor)`. Used as a
@@ -37,6 +38,9 @@ def is_text(ev: Evaluator, node: ir.Expr) -> bool:
     """True if `node` is label-valued: a string, a label param, a text column, or a join."""
     if isinstance(node, ir.Str):
         return True
+    if isinstance(node, ir.Ref) and node.symbol.kind is SymbolKind.SET:
+        # a set's labels compare as text unless every one is a number (`1..5`, years)
+        return not _numeric(ev.bindings.labels_of(node.symbol))
     if isinstance(node, ir.Ref):
         return node.symbol.kind is SymbolKind.PARAM and holds_text(
             ev.bindings.values.get(node.symbol))
@@ -46,6 +50,15 @@ def is_text(ev: Evaluator, node: ir.Expr) -> bool:
     if isinstance(node, ir.Attr):
         return ev.bindings.is_text_column(node)
     return False
+
+
+def _numeric(labels: list[object]) -> bool:
+    try:
+        for label in labels:
+            float(label)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def text(ev: Evaluator, node: ir.Expr) -> np.ndarray:

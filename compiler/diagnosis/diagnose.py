@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from compiler.diagnosis import conflicts
 from compiler.diagnosis.conflicts import Conflict, Feasibility, irreducible_subset, least_violation
+from compiler.diagnosis.domains import blocking_domain
 from compiler.diagnosis.named_rows import NamedRows, named_rows
 from compiler.diagnosis.recession import Ray, Recession, plain_objective
 from compiler.diagnosis.report import diagnosis_dict, diagnosis_lines
@@ -32,7 +33,7 @@ class ConflictItem:
     """One named constraint (or a variable's bounds) in the conflict, with its elements."""
 
     name: str
-    kind: str  # "constraint" or "bounds"
+    kind: str  # "constraint", "bounds" or "domain" (a function of the objective's)
     where: str  # file:line of its declaration
     text: str
     elements: list[str]  # `name[label]` of each element in the conflict
@@ -42,7 +43,7 @@ class ConflictItem:
 
     @property
     def title(self) -> str:
-        return self.name if self.kind == "constraint" else f"the bounds of '{self.name}'"
+        return self.name if self.kind != "bounds" else f"the bounds of '{self.name}'"
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "where": self.where, "text": self.text,
@@ -108,11 +109,31 @@ def _diagnose(diagnosis: Diagnosis, compiled: CompiledModel, status: str,
             diagnosis.notes.append(_not_searched(items, feasibility))
             _conflict(diagnosis, items, hard, None)
         else:
-            diagnosis.notes.append(f"the solver said '{status}', but the constraints hold "
-                                   f"together: the trouble is the objective")
+            _objective_domain(diagnosis, compiled, items, feasibility, status)
     diagnosis.solves = feasibility.solves
     if diagnosis.kind == "undetermined":
         _direction(diagnosis, compiled, items, hard)
+
+
+def _objective_domain(diagnosis: Diagnosis, compiled: CompiledModel, items: list[NamedRows],
+                      feasibility: Feasibility, status: str) -> None:
+    """The named constraints hold together: a function of the objective whose domain they
+    rule out is the cause (then the conflict is searched with that domain as a hard row)."""
+    blocking = blocking_domain(feasibility, compiled.problem.objective)
+    if blocking is None:
+        diagnosis.notes.append(f"the solver said '{status}', but the constraints hold "
+                               f"together: the trouble is the objective")
+        return
+    span = compiled.model.objective.span
+    hard = feasibility.hard + blocking.rows
+    found = irreducible_subset(Feasibility(items, hard))
+    _conflict(diagnosis, items, hard, found if isinstance(found, Conflict) else None)
+    diagnosis.conflict.insert(0, ConflictItem(
+        f"the domain of {blocking.text}", "domain", f"{span.source.name}:{span.line}",
+        f"{blocking.condition} (in objective '{compiled.model.objective.name}')",
+        [f"the domain of {blocking.text}"], True))
+    diagnosis.notes.append(f"the objective's {blocking.text} is defined only where "
+                           f"{blocking.condition}; the constraints rule that out")
 
 
 def _not_searched(items: list[NamedRows], feasibility: Feasibility) -> str:

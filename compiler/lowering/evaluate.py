@@ -19,7 +19,6 @@ from compiler.lowering import tensor
 from compiler.passes import ir
 from compiler.passes.shapes import Shapes, contraction
 from compiler.passes.symbols import Symbol, SymbolKind
-from compiler.uncertainty.ambiguity import lower_worst_case
 from dsl.errors import error
 
 if TYPE_CHECKING:
@@ -49,6 +48,9 @@ class Evaluator:
         # Swept params lowered as cvxpy Parameters (compiler/lowering/parametric.py); empty
         # otherwise.
         self.parameters: Mapping[Symbol, cp.Parameter] = {}
+        # The robust counterpart's shared y = L'x (compiler/lowering/factors.py: quad_form
+        # and an ellipsoid's norm over one factor); None elsewhere.
+        self.factors: Any = None
 
     def pairs(self, node: ir.BinOp) -> list[tuple[Symbol, Symbol]]:
         """The index sets `left @ right` sums over."""
@@ -247,7 +249,7 @@ def _quadratic_form(ev: Evaluator, node: ir.BinOp) -> Value | None:
         return None
     ev.lowered[inner] = None
     matrix = np.asarray(matrix, dtype=float)
-    form = tensor.psd_quadratic(x, (matrix + matrix.T) / 2)
+    form = tensor.psd_quadratic(x, (matrix + matrix.T) / 2, ev.factors)
     return form if scale is None else ev(scale) * form
 
 
@@ -318,6 +320,8 @@ def _list(ev: Evaluator, node: ir.ListLit) -> Value:
 
 def _call(ev: Evaluator, node: ir.Call) -> Value:
     if any(isinstance(a, ir.Over) for a in node.args):  # cvar(a, loss over P), mean(...)
+        from compiler.uncertainty.ambiguity import lower_worst_case  # only a DRO model's
+
         return lower_worst_case(ev, node)
 
     builtin = lookup(node.func)

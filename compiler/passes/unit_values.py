@@ -97,6 +97,7 @@ class Conversions:
 
     carrying: set[Symbol] = field(default_factory=set)
     scales: dict[Symbol, float] = field(default_factory=dict)
+    declared: dict[Symbol, str] = field(default_factory=dict)  # each param's declared unit
 
     def carries(self, node: ir.Expr) -> bool:
         """True if the value mentions a unit: it is already in decimals and dollars."""
@@ -112,6 +113,7 @@ class Conversions:
                 self.carrying.add(symbol)
             return carries
         known_unit(symbol, unit)
+        self.declared[symbol] = unit
         self.carrying.add(symbol)  # once bound, its value is held in its unit's base
         if not carries:
             self.scales[symbol] = file_scale(unit)
@@ -120,7 +122,12 @@ class Conversions:
         return carries
 
     def check_mixed(self, symbol: Symbol, unit: str, value: ir.Expr) -> None:
-        """E309: numbers with and without a unit side by side in a declared param's value."""
+        """E309: numbers with and without a unit side by side in a declared param's value.
+        Money held in a scaled unit is the exception where it is unambiguous: next to
+        params held in that same unit only (`param cap in $M = base + 50`, base `in $M`),
+        a bare number is a number of that unit too."""
+        if unit in SCALED_MONEY and self._held_in(value, unit):
+            return
         for node in ir.walk(value):
             operands = _side_by_side(node)
             marked = [o for o in operands if self.carries(o)]
@@ -133,6 +140,15 @@ class Conversions:
                             f"a value without any unit is read in {unit}; one with a unit is "
                             f"already converted. Give every number its unit (as in "
                             f"{example}) or none")
+
+
+    def _held_in(self, value: ir.Expr, unit: str) -> bool:
+        """Every unit the value mentions is a param declared in `unit` (no literal unit)."""
+        refs = [n for n in ir.walk(value) if isinstance(n, ir.Ref) and n.symbol in
+                self.carrying]
+        literal = any(isinstance(n, ir.Const) and n.unit is not None for n in ir.walk(value))
+        return bool(refs) and not literal and all(self.declared.get(r.symbol) == unit
+                                                  for r in refs)
 
 
 def known_unit(symbol: Symbol, unit: str) -> None:

@@ -18,8 +18,6 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from compiler.report.html import flat_rows
-
 Labelled: TypeAlias = float | pd.Series | pd.DataFrame | None
 SOLVER_OUTPUT_LINES = 20  # of a failed solve's output, in the table (JSON keeps it all)
 
@@ -158,6 +156,8 @@ class Result:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scalar value: `name` or `name[label]`, for CSV output."""
+        from compiler.report.html import flat_rows  # the HTML module: only when it is used
+
         rows: list[tuple[str, Any]] = [(self.objective_name, self.objective)]
         for name, value in self.values.items():
             rows.extend(flat_rows(name, value))
@@ -244,6 +244,8 @@ def _plain(value: Any) -> Any:
 
 def flat_values(values: dict[str, Labelled]) -> dict[str, Any]:
     """Every value as one column: `w[5Y]`, `m[x, 1]`, or the plain name for a scalar."""
+    from compiler.report.html import flat_rows
+
     return {key: value for name, item in values.items() for key, value in flat_rows(name, item)}
 
 

@@ -76,7 +76,13 @@ def risk_report(compiled: Any, result: Result) -> dict[str, Any]:
                                                 bond.compounding)
                 ladder = (x * price) @ measure * fixed_income.BASIS_POINT
                 keys = pd.Index(bindings.labels_of(index[1]), name=index[1].name)
-                report[name] = {"measure": "key-rate DV01 (per bp)",
+                flows = call.args[0] if call.args else None
+                holding = f"'{flows.symbol.name}'" if isinstance(flows, ir.Ref) else \
+                    "the call's cash flows"
+                # the ladder prices the call's own cash flows: a model that scales its
+                # prices or DV01 (per 100 face, in $M) is not seen here, so it says so
+                report[name] = {"measure": f"key-rate DV01 per bp, one unit of "
+                                           f"{variable.symbol.name} holding {holding}",
                                 "total": float(ladder.sum()),
                                 "by": pd.Series(ladder, index=keys)}
     return report

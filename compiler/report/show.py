@@ -14,6 +14,7 @@ import numpy as np
 from compiler.backends.solver_choice import NoSolver, problem_class
 from compiler.passes import ir
 from compiler.passes.symbols import Symbol
+from compiler.passes.unit_values import file_scale
 
 FIRST_VALUES = 4  # of a param, after its shape
 
@@ -61,13 +62,22 @@ def _param(definition: ir.ParamDef, bindings: Any) -> str:
     shown = ""
     if value is not None:
         flat = np.ravel(np.asarray(value))
-        head = ", ".join(f"{v:.6g}" if flat.dtype.kind in "iuf" else str(v)
-                         for v in flat[:FIRST_VALUES])
-        shown = f" = {head}" if flat.size == 1 else \
-            f" = [{head}{', ...' if flat.size > FIRST_VALUES else ''}]"
-        if unit in ("%", "bp"):  # rates are held as decimals; money in its declared scale
-            shown += " (as decimals)"
+        scale = file_scale(definition.unit)
+        if scale != 1.0 and flat.dtype.kind in "iuf":
+            # a rate is held as a decimal (bp: 1e-4), a plain multiplier multiplied out:
+            # shown as declared, then as the model holds it
+            held = "decimals " if definition.unit in ("%", "bp") else ""
+            shown = f" = {_values(flat / scale)} (held as {held}{_values(flat)})"
+        else:
+            shown = f" = {_values(flat)}"
     return f"{symbol.name:<16} {_shape(symbol, bindings)}{unit}{shown}"
+
+
+def _values(flat: np.ndarray) -> str:
+    """A param's first values: `v` or `[a, b, c, d, ...]`."""
+    head = ", ".join(f"{v:.6g}" if flat.dtype.kind in "iuf" else str(v)
+                     for v in flat[:FIRST_VALUES])
+    return head if flat.size == 1 else f"[{head}{', ...' if flat.size > FIRST_VALUES else ''}]"
 
 
 def _decision(definition: ir.VariableDef, bindings: Any) -> str:

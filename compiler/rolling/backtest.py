@@ -49,6 +49,7 @@ from compiler.rolling.backtest_periods import (
     Period,
     Progress,
     book_from,
+    held_shares,
     plan_periods,
 )
 from compiler.rolling.backtest_report import BacktestResult, book_columns
@@ -160,9 +161,20 @@ class Backtest:
             rows = self._loop(None, realized, name, options, progress)
         if rows and any(r["status"] not in SOLVED for r in rows):
             notes.append("where a solve was not optimal the book held before was kept")
+        cvar = self.rolling.cvar_line()  # a large scenario CVaR stays on the RU LP
+        shares = held_shares(self.bindings.labels_of(self.time), self.periods,
+                             self.rolling.positions, self.rolling.every,
+                             self.bindings.date_columns.get(self.time.root))
+        # after the calendar note (the last note stays how the periods were compiled)
+        notes[1:1] = [f"the period from {p.date} held until {p.held_until} is "
+                      f"{len(p.holding)} label(s), {share:.3g} of a full "
+                      f"{self.rolling.every}: it counts as that share of a period in the "
+                      "annualized figures"
+                      for p, share in zip(self.periods, shares, strict=True) if share < 1.0
+                      ] + ([cvar] if cvar is not None else [])
         return BacktestResult.from_rows(self.model.name, rows or [], notes, name,
                                         time.perf_counter() - started, self.pnl_name,
-                                        self.costs_name, self.periods_per_year())
+                                        self.costs_name, self.periods_per_year(), shares)
 
     def _loop(self, built: _Built | None, realized: _Realized | None, solver: str,
               options: dict[str, Any], progress: bool) -> list[dict[str, Any]] | None:

@@ -52,6 +52,25 @@ def plan_periods(labels: list[Any], positions: list[np.ndarray], lookback: int |
     return periods
 
 
+def held_shares(labels: list[Any], periods: list[Period], positions: list[np.ndarray],
+                every: Any, column: Any = None) -> list[float]:
+    """Each holding period's share of a full one, by labels held: 1 for a full period; for
+    a partial one (compiler/rolling/windows.py `window_periods`, as the rolling table flags
+    it) its labels over the median labels of the full windows (a final one-day month: 1/21)."""
+    from compiler.rolling.windows import window_periods
+
+    partial = [p.partial for p in window_periods(labels, [p.holding for p in periods], every,
+                                                 column)]
+    full = [len(w) for w, p in zip(positions, window_periods(labels, positions, every,
+                                                             column), strict=True)
+            if not p.partial]
+    if not any(partial) or not full:
+        return [1.0] * len(periods)  # no full window to measure a share against
+    size = float(np.median(full))
+    return [min(1.0, len(p.holding) / size) if part else 1.0
+            for p, part in zip(periods, partial, strict=True)]
+
+
 def book_from(value: Any, symbol: Symbol, bindings: Bindings) -> np.ndarray:
     """An initial book from outside: a number, a list/array, or a Series by label."""
     shape = tuple(bindings.size(s) for s in symbol.index)

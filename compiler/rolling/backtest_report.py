@@ -1,9 +1,12 @@
 """A backtest's report: a row per rebalance and a summary, as text, JSON, CSV and a plot.
 
 Summary (P&L in the model's own money units, per holding period):
-    periods, total P&L, annualized return = mean P&L x periods per year, annualized
-    volatility = standard deviation (ddof 1) x sqrt(periods per year), Sharpe = their ratio
-    (no risk-free rate), max drawdown = the largest fall of cumulative P&L from its running
+    periods, total P&L, annualized return = total P&L / years held (each period 1 / periods
+    per year, a partial one its share f of that: backtest_periods.held_shares; with full
+    periods the mean P&L x periods per year), annualized volatility = sqrt(periods per year
+    x sum((P&L - rate f)^2 / f) / (periods - 1)) with rate = total / sum(f) (the standard
+    deviation, ddof 1, when every f is 1), Sharpe = their ratio (no risk-free rate), max
+    drawdown = the largest fall of cumulative P&L from its running
     peak (cumulative P&L starts at 0), hit rate = share of periods with P&L > 0, average
     turnover (sum of |book change| per rebalance), total costs when the model names them.
 With a benchmark: its summary too, and the active P&L's (yours minus the benchmark's).
@@ -38,15 +41,20 @@ def book_columns(symbol: Symbol, value: Any, bindings: Bindings) -> dict[str, fl
 
 
 def summarize(pnl: pd.Series, turnover: pd.Series | None, periods_per_year: float,
-              costs: pd.Series | None = None) -> dict[str, float]:
-    """The summary statistics of a P&L series (see the module docstring)."""
+              costs: pd.Series | None = None, shares: pd.Series | None = None
+              ) -> dict[str, float]:
+    """The summary statistics of a P&L series (see the module docstring); `shares`: each
+    period's share of a full holding period (default 1), aligned with `pnl`."""
     values = pnl.to_numpy(dtype=float)
     n = len(values)
-    mean = float(values.mean()) if n else math.nan
-    std = float(values.std(ddof=1)) if n > 1 else math.nan
+    held = np.ones(n) if shares is None else \
+        shares.reindex(pnl.index).fillna(1.0).to_numpy(dtype=float)
+    rate = float(values.sum() / held.sum()) if n else math.nan  # P&L per full period
+    spread = (values - rate * held) / np.sqrt(held)  # each period's surprise, per full one
+    std = math.sqrt(float(np.sum(spread ** 2)) / (n - 1)) if n > 1 else math.nan
     cumulative = np.concatenate([[0.0], np.cumsum(values)])
     drawdown = float(np.max(np.maximum.accumulate(cumulative) - cumulative))
-    ann_return = mean * periods_per_year
+    ann_return = rate * periods_per_year
     ann_vol = std * math.sqrt(periods_per_year)
     out: dict[str, float] = {"periods": n, "periods_per_year": periods_per_year,
            "total_pnl": float(values.sum()), "annualized_return": ann_return,
@@ -81,17 +89,22 @@ class BacktestResult:
     solve_time: float = 0.0
     pnl_name: str = "pnl"
     benchmark: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # each period's share of a full holding period, by rebalance date (None: all full)
+    shares: pd.Series | None = None
 
     @classmethod
     def from_rows(cls, model: str, rows: list[dict[str, Any]], notes: list[str],
                   solver: str, elapsed: float, pnl_name: str, costs_name: str | None,
-                  periods_per_year: float) -> BacktestResult:
+                  periods_per_year: float, shares: list[float] | None = None
+                  ) -> BacktestResult:
         table = pd.DataFrame(rows).set_index("period")
+        held = pd.Series(shares, index=table.index) if shares is not None and \
+            len(shares) == len(table) else None
         summary = summarize(table["pnl"], table["turnover"], periods_per_year,
-                            table["costs"] if costs_name else None)
+                            table["costs"] if costs_name else None, held)
         if costs_name and costs_name != "costs":
             notes.append(f"costs are the let '{costs_name}' over the holding period")
-        return cls(model, table, summary, notes, solver, elapsed, pnl_name)
+        return cls(model, table, summary, notes, solver, elapsed, pnl_name, shares=held)
 
     @property
     def status(self) -> str:
@@ -117,10 +130,10 @@ class BacktestResult:
         table.insert(at + 1, "active_pnl", table["pnl"] - theirs)
         table["benchmark_status"] = other.periods["status"].reindex(self.periods.index)
         ppy = self.summary["periods_per_year"]
-        active = summarize(table["active_pnl"].dropna(), None, ppy)
+        active = summarize(table["active_pnl"].dropna(), None, ppy, shares=self.shares)
         active["information_ratio"] = active.pop("sharpe")
         benchmark: dict[str, Any] = {"model": other.model, **summarize(
-            theirs.dropna(), other.periods["turnover"], ppy)}
+            theirs.dropna(), other.periods["turnover"], ppy, shares=self.shares)}
         notes = self.notes + [f"benchmark: model '{other.model}', backtested on the same "
                               "dates"]
         missed = other.periods.index[other.periods["status"] != "optimal"]
@@ -130,7 +143,7 @@ class BacktestResult:
                          "held its previous book there")
         return BacktestResult(self.model, table, self.summary, notes, self.solver,
                               self.solve_time + other.solve_time, self.pnl_name,
-                              {"summary": benchmark, "active": active})
+                              {"summary": benchmark, "active": active}, self.shares)
 
     def to_frame(self) -> pd.DataFrame:
         return self.periods.reset_index()

@@ -93,6 +93,16 @@ class RollingModel:
     def summary(self) -> str:
         return f"rolling model, {len(self)} windows"
 
+    def cvar_line(self) -> str | None:
+        """Why a large scenario CVaR stays on the RU LP here, located in window 0's model
+        (compiler/backends/cvar_fallback.py); None without a `cvar` call (no window is built)."""
+        from compiler.backends.cvar_fallback import ROLLING, lp_line, writes_cvar
+
+        if not writes_cvar(self.model):
+            return None
+
+        return lp_line(self.compiled(0), ROLLING)
+
     def emit(self) -> str:
         """The problem of the first window (all windows share its form)."""
         how = ("one vectorized problem over all windows" if self.vectorized is not None
@@ -184,6 +194,9 @@ class RollingModel:
         elapsed = time.perf_counter() - started
         table = pd.DataFrame(rows).set_index("period")
         self._mark_windows(table, notes)
+        cvar = self.cvar_line()
+        if cvar is not None:
+            notes.append(cvar)
         return TableResult(self.model.name, table, notes, name, elapsed)
 
     def _mark_windows(self, table: pd.DataFrame, notes: list[str]) -> None:

@@ -9,6 +9,7 @@ per (point, period).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,15 @@ from compiler.pipeline import compile_model
 from compiler.report.result import Result, TableResult, flat_values
 from compiler.rolling.engines import Engine, Job
 from dsl import ast, parse
+
+# a number written with a unit, as --param takes it: $300M, 1.5%, 25bp
+_WITH_UNIT = re.compile(r"\s*-?\$?[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
+                        r"(bp|%|k|M|bn)?\s*$")
+
+
+def _has_unit(item: str) -> bool:
+    found = _WITH_UNIT.match(item)
+    return found is not None and ("$" in item or found.group(3) is not None)
 
 
 def parse_sweep(text: str) -> tuple[str, list[float]]:
@@ -40,6 +50,10 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
             return name.strip(), [float(f"{v:.12g}") for v in grid]
         return name.strip(), [float(v) for v in spec.split(",")]
     except ValueError:
+        if any(_has_unit(item) for item in re.split("[,:]", spec)):
+            raise ValueError(f"--sweep '{text}': sweep values are plain numbers in the "
+                             f"param's declared unit (for a param declared in $M, 300 is "
+                             f"$300M); write them without units") from None
         raise ValueError(f"--sweep '{text}': give START:STOP:COUNT with a whole COUNT >= 1, "
                          f"or a list a,b,c") from None
 
@@ -171,6 +185,11 @@ def sweep_job(job: Job, name: str, values: Sequence[float], engine: Engine | Non
     rows = [row for part, _ in parts for row in part]
     index = [name, "period"] if rows and "period" in rows[0] else [name]
     table = pd.DataFrame(rows).set_index(index)
+    # the same columns whichever point came first: an infeasible first point has no
+    # decisions, so its objective and status would otherwise lead
+    last = [c for c in ("objective", "status", "nominal_objective", "nominal_optimum")
+            if c in table.columns]
+    table = table[[c for c in table.columns if c not in last] + last]
     solver = ", ".join(sorted({used for _, used in parts}))
     notes = [f"swept '{name}' over {len(values)} values {engine.description}"]
     notes += sorted({note for _, note in done if note})

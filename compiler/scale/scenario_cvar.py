@@ -19,10 +19,8 @@ from cvxpy.reductions.solution import Solution
 
 from compiler.backends.solver_choice import is_linear
 from compiler.backends.solver_output import captured_output
-from compiler.scale import cvar_cuts, cvar_terms
-from compiler.scale.cvar_band import BandCuts
+from compiler.scale import cvar_terms
 from compiler.scale.cvar_terms import Plan, TailTerm
-from compiler.scale.scenario_generation import TailRows
 from dsl.depth import deep_stack
 
 
@@ -81,6 +79,11 @@ def solve(compiled: Any, solver: str | None, options: dict[str, Any],
             notes.append(f"CVaR over {plan.largest:,} scenarios solved as the "
                          f"Rockafellar-Uryasev LP: {plan.reason}")
         return None
+    # the cutting planes' modules: only a model that uses them loads them
+    from compiler.scale import cvar_cuts
+    from compiler.scale.cvar_band import BandCuts
+    from compiler.scale.scenario_generation import TailRows
+
     master, pairs, epigraphs, inners = _master(problem, plan)
     if not is_linear(master):
         notes.append(f"CVaR over {plan.largest:,} scenarios solved as the Rockafellar-Uryasev "

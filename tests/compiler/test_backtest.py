@@ -45,10 +45,20 @@ def test_cds_summary_is_the_summary_of_the_hand_pnl():
     ppy = result.summary["periods_per_year"]
     assert ppy == 12  # monthly holding periods
     assert result.summary["total_pnl"] == pytest.approx(pnl.sum(), abs=1e-12)
-    assert result.summary["annualized_return"] == pytest.approx(pnl.mean() * ppy, rel=1e-9)
-    vol = pnl.std(ddof=1) * np.sqrt(ppy)
+    # the data end on 2025-01-01: the last period is held one day of a 31-day month
+    days = pd.to_datetime(pd.read_csv(REPO / "models" / "data" / "cds" / "spreads.csv")["date"])
+    per_month = days.groupby(days.dt.to_period("M")).size()
+    shares = np.ones(len(pnl))
+    shares[-1] = per_month.iloc[-1] / per_month.iloc[1:-1].median()
+    assert shares[-1] == pytest.approx(1 / 31)
+    years = shares.sum() / ppy
+    annual = pnl.sum() / years
+    assert result.summary["annualized_return"] == pytest.approx(annual, rel=1e-9)
+    rate = pnl.sum() / shares.sum()
+    vol = np.sqrt(np.sum((pnl - rate * shares) ** 2 / shares) / (len(pnl) - 1) * ppy)
     assert result.summary["annualized_volatility"] == pytest.approx(vol, rel=1e-9)
-    assert result.summary["sharpe"] == pytest.approx(pnl.mean() * ppy / vol, rel=1e-9)
+    assert result.summary["sharpe"] == pytest.approx(annual / vol, rel=1e-9)
+    assert any("held until 2025-01-01 is 1 label(s)" in n for n in result.notes)
     wealth = np.concatenate([[0], np.cumsum(pnl)])
     drawdown = max(wealth[:j + 1].max() - wealth[j] for j in range(len(wealth)))
     assert result.summary["max_drawdown"] == pytest.approx(drawdown, abs=1e-12)

@@ -50,5 +50,9 @@ def test_data_errors():
     assert first_error("param p\nvariable x\nminimize o: x\n").code == "E506"
     assert first_error('set s = ["a"]\nscenarios z[3, s] ~ normal(0, 1)\n'
                        "variable x\nminimize o: x\n").code == "E208"
-    assert first_error('set s = ["a", "b"]\nparam p[s] = s\nvariable x\nminimize o: x\n'
+    # a text set's labels may be held by a param (they compare as labels in indicator),
+    # but not used as numbers
+    assert first_error('set s = ["a", "b"]\nparam p[s] = s\nvariable x\n'
+                       'minimize o: x + sum(p)\n').code == "E505"
+    assert first_error('set s = ["a", "b"]\nvariable x\nminimize o: x + sum(s)\n'
                        ).code == "E505"

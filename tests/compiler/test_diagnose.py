@@ -188,3 +188,34 @@ def test_a_failing_diagnosis_is_a_note_and_the_report_still_prints(
     result = _solve("infeasible_lp")
     assert isinstance(result.diagnosis, Diagnosis) and result.diagnosis.kind == "undetermined"
     assert "the diagnosis failed (RuntimeError: no rows)" in result.table()
+
+
+def test_objective_domain_is_named_when_the_constraints_hold_together() -> None:
+    """log(w) in the objective needs w >= 0; 'neg' forces w["a"] < 0. The constraints alone
+    hold together, so the cause is the objective's domain (checked in plain cvxpy first)."""
+    import cvxpy as cp
+
+    w = cp.Variable(2)
+    alone = cp.Problem(cp.Minimize(0), [cp.sum(w) == 1, w[0] <= -0.1])
+    alone.solve()
+    with_domain = cp.Problem(cp.Minimize(0), [cp.sum(w) == 1, w[0] <= -0.1, w >= 0])
+    with_domain.solve()
+    assert alone.status == "optimal" and with_domain.status == "infeasible"
+
+    result = compile_model(loads('''model m "log domain"
+set asset = ["a", "b"]
+variable w[asset]
+maximize ret: sum(log(w)) - sum(abs(w))
+subject to
+    budget: sum(w) == 1
+    neg: w["a"] <= -0.1
+''', "domain.saddle")).solve()
+    assert result.status == "infeasible"
+    diagnosis = result.diagnosis
+    assert diagnosis is not None and diagnosis.kind == "infeasible"
+    assert [item.kind for item in diagnosis.conflict] == ["domain", "constraint"]
+    assert "log(w)" in diagnosis.conflict[0].name and "w >= 0" in diagnosis.conflict[0].text
+    assert diagnosis.conflict[1].name == "neg" and diagnosis.cleared == ["budget"]
+    assert diagnosis.violations == pytest.approx({"neg": 0.1}, abs=1e-6)
+    # the status note does not blame the named constraints alone
+    assert any("the domains of the objective's functions" in note for note in result.notes)

@@ -118,3 +118,34 @@ subject to
     with pytest.raises(SpecError) as info:
         compile_model(loads(text))
     assert info.value.codes == ["E405"]
+
+
+def test_zero_or_minimum_size_with_a_zero_position_is_optimal() -> None:
+    """A new user's trial: `w == 0 or abs(w) >= a` solved by SCIP with a position at 0 was
+    reported solver_error (its slack read |w| - a = -a at w = 0). The brute force over the
+    supports (a plain cvxpy QP each) gives the optimum."""
+    mu, a = np.array([0.05, 0.04, -0.20]), 0.05
+    best = -np.inf
+    for support in itertools.product([False, True], repeat=3):
+        w = cp.Variable(3)
+        rows = [cp.sum(w) == 1, w >= 0, w <= 1]
+        rows += [w[i] >= a if on else w[i] == 0 for i, on in enumerate(support)]
+        problem = cp.Problem(cp.Maximize(mu @ w - 0.1 * cp.sum_squares(w)), rows)
+        problem.solve()
+        if problem.status == "optimal":
+            best = max(best, float(problem.value))
+    result = compile_model(loads('''model m "min size"
+set asset = ["A", "B", "C"]
+param mu[asset] in % = [5, 4, -20]
+variable w[asset] >= 0 <= 1
+maximize ret:
+    mu @ w - 0.1 * sum_squares(w)
+subject to
+    budget: sum(w) == 1
+    size: w == 0 or abs(w) >= 0.05
+''')).solve()
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(best, abs=1e-6)
+    slack = result.constraints["size"].slack
+    assert abs(slack["C"]) <= 1e-6 and slack["A"] == pytest.approx(
+        result.values["w"]["A"] - a, abs=1e-9)

@@ -25,3 +25,12 @@ def test_csv_rows_and_table():
     assert list(rows["name"])[:3] == ["o", "m[x, 1]", "m[x, 2]"]
     table = result.table()
     assert "floor[x]" in table and "yes" in table
+
+
+def test_a_solvers_negative_zero_is_reported_as_zero() -> None:
+    """HiGHS returns -0.0 for positions at their bound; reports printed '-0'."""
+    import math
+
+    from compiler.backends.plain import labelled
+
+    assert math.copysign(1.0, labelled(None, -0.0, ())) == 1.0  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from oracles.treasury import solve_treasury, treasury_data
 
-from compiler import load, sweep
+from compiler import load, loads, sweep
 from compiler.cli import main
 from compiler.rolling.sweeps import parse_sweep
 
@@ -36,6 +36,12 @@ def test_parse_sweep():
     for bad in ("lam", "lam=1:2", "lam=1:2:0", "1x=1,2", "lam=a,b"):
         with pytest.raises(ValueError):
             parse_sweep(bad)
+    for with_units in ("capital=$300M,$400M", "rate=1%:1.4%:3", "c=10bp,20bp"):
+        with pytest.raises(ValueError, match="without units"):
+            parse_sweep(with_units)
+    with pytest.raises(ValueError, match="START:STOP:COUNT"):
+        parse_sweep("lam=1:2")
+    assert parse_sweep("lam=1e-3,2E-3") == ("lam", [0.001, 0.002])
 
 
 def test_cli_sweep_csv(capsys):
@@ -60,3 +66,21 @@ def test_a_grid_that_is_not_numbers_says_so(values, said):
     """A raw pandas KeyError (empty grid) and a bare float() ValueError before."""
     with pytest.raises(ValueError, match=said):
         sweep(load(TREASURY), "cvar_limit", values)
+
+
+def test_columns_do_not_depend_on_which_point_is_infeasible():
+    """A new user's trial: an infeasible first point put objective and status first."""
+    model = loads('''model m "sweep order"
+set asset = ["a", "b"]
+param cap = 1
+variable x[asset] >= 0
+maximize total: sum(x)
+subject to
+    limit: sum(x) <= cap
+''')
+    first_bad = sweep(model, "cap", [-1.0, 1.0]).table
+    first_good = sweep(model, "cap", [1.0, -1.0]).table
+    assert list(first_bad.columns) == list(first_good.columns)
+    assert list(first_bad.columns)[-2:] == ["objective", "status"]
+    assert first_bad.loc[1.0, "objective"] == pytest.approx(1.0, abs=1e-8)
+    assert first_bad.loc[-1.0, "status"] == "infeasible"

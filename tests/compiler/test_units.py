@@ -303,3 +303,28 @@ def test_a_variable_unit_prints_and_parses_back():
     assert model.decls[2].unit == "$M"  # type: ignore[union-attr]
     assert "variable n[s] in $M >= 0 integer" in format_model(model)
     assert parse(format_model(model)) == model
+
+
+def test_bare_number_next_to_a_param_held_in_the_same_scaled_money_unit() -> None:
+    """A new user's trial: `cap in $M = base + 50` was E309 (give 50 a unit) and
+    `base + $50M` E307 (write 50, not $50M). Next to params held in $M only, 50 is $50M."""
+    body = '''set asset = ["a", "b"]
+param base in $M = 100
+param cap in $M = base + 50
+variable w[asset] in $M >= 0
+maximize v: sum(w)
+subject to
+    c: sum(w) <= cap
+'''
+    result = compile_text(body).solve()
+    assert result.objective == pytest.approx(100 + 50, abs=1e-9)
+    # still ambiguous: a param held in $k next to a bare number read in $M
+    assert first_error(body.replace("base in $M", "base in $k")).code == "E309"
+    # and rates: 'a' is held as a decimal, 5 would be read in bp
+    assert first_error('''param a in bp = 10
+param b in bp = a + 5
+variable x
+minimize o: x
+subject to
+    c: x >= b
+''').code == "E309"
