@@ -141,3 +141,17 @@ def test_check_says_why_a_rolling_cvar_stays_on_the_ru_lp(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "CVaR of constraint 'tail' over 3,000 scenarios solved as the " \
         "Rockafellar-Uryasev LP: a rolling run or backtest" in done.stdout
+
+
+def test_a_negative_param_from_the_command_line_is_named_in_the_curvature_error(tmp_path):
+    """E401 used to blame the file's objective text alone, which looks right: the sign came
+    from `--param cost=-0.5`."""
+    model = tmp_path / "cost.saddle"
+    model.write_text('model m "cost"\nset asset = ["a", "b"]\nparam cost = 0.01\n'
+                     'variable w[asset]\nminimize c: cost * sum(abs(w)) - sum(w)\n'
+                     'subject to\n    budget: sum(w) == 1\n')
+    assert run("check", str(model)).returncode == 0
+    done = run("check", str(model), "--param", "cost=-0.5")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{model}:5:13: error[E401]" in done.stderr
+    assert "'cost' holds a negative value" in done.stderr

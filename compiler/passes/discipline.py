@@ -19,6 +19,7 @@ from compiler.builtins import lookup
 from compiler.lowering import tensor
 from compiler.lowering.lower import Lowered
 from compiler.passes import ir
+from compiler.passes.symbols import SymbolKind
 from dsl.errors import Diagnostics, SpecError, error
 
 NEEDS = {
@@ -62,6 +63,31 @@ class _Blame:
     def __init__(self, model: ir.Model, lowered: Lowered):
         self.model = model
         self.values = lowered.evaluator.lowered if lowered.evaluator else {}
+        self.bound = lowered.evaluator.bindings.values if lowered.evaluator else {}
+
+    def negative_params(self, node: ir.Expr) -> str | None:
+        """A sentence on the params in `node` holding negative numbers: a sign flipped by
+        `--param cost=-0.5` turns a convex term concave, and the file's text looks fine."""
+        said: list[str] = []
+        # the data factors of the culprit itself (`cost` in `cost * sum(abs(w))`), not
+        # data deeper inside a term whose own curvature is right
+        factors = [c for c in _children(node, self.model) if self.curvature(c) == "constant"]
+        for ref in (r for factor in factors for r in ir.walk(factor)):
+            if not (isinstance(ref, ir.Ref) and ref.symbol.kind is SymbolKind.PARAM):
+                continue
+            value = self.bound.get(ref.symbol)
+            try:
+                array = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                continue
+            if array.size and np.any(array < 0) and ref.symbol.name not in said:
+                said.append(ref.symbol.name)
+        if not said:
+            return None
+        names = ", ".join(f"'{n}'" for n in said)
+        return (f"{names} {'holds' if len(said) == 1 else 'hold'} a negative value here (from "
+                f"the file, --param or params=), which flips this term's curvature: give a "
+                f"value >= 0, or write the term with its sign in the model")
 
     def curvature(self, node: ir.Expr) -> str:
         return _curvature(self.values.get(node)) if node in self.values else "constant"
@@ -178,7 +204,8 @@ def check_discipline(model: ir.Model, lowered: Lowered) -> None:
         message, help_text = _explain(node, curvature, need,
                                       f"{objective.sense.value} '{objective.name}'", True,
                                       blame.values.get(node))
-        diags.add("E401", message, node.span, help_text)
+        sign = blame.negative_params(node)
+        diags.add("E401", message, node.span, sign or help_text)
     for con in model.constraints:
         parts = lowered.parts.get(con.name, [])
         if not isinstance(con.condition, ir.Comparison):
@@ -192,7 +219,8 @@ def check_discipline(model: ir.Model, lowered: Lowered) -> None:
                 message, help_text = _explain(node, curvature, need,
                                               f"constraint '{con.name}'", False,
                                               blame.values.get(node))
-                diags.add("E402", message, node.span, help_text)
+                sign = blame.negative_params(node)
+                diags.add("E402", message, node.span, sign or help_text)
     try:
         diags.raise_if_any()
     except SpecError as exc:
