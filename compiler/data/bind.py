@@ -226,6 +226,11 @@ class _Binder:
             if missing:
                 raise error("E504", f"{what} has no entry for label '{missing[0]}'",
                             symbol.span, f"index the Series by the labels of '{index[0].name}'")
+            twice = next((k for k in wanted if keys.count(k) > 1), None) \
+                if len(set(keys)) < len(keys) else None
+            if twice is not None:  # a dict would keep the last silently
+                raise error("E504", f"{what} has label '{twice}' more than once", symbol.span,
+                            "give each label of the set one value")
             lookup = dict(zip(keys, value.to_numpy(), strict=True))
             return data.numeric(np.array([lookup[w] for w in wanted]), symbol.span, what)
         if value is None or len(index) != 2:

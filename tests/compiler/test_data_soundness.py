@@ -299,3 +299,19 @@ def test_check_refuses_an_ambiguous_time_set_as_a_process(tmp_path):
     model.write_text('model m "dates"\n' + ROLLING.format(dates=""))
     done = run("check", str(model))
     assert done.returncode == 1 and "E508" in done.stderr and "dates = " in done.stderr
+
+
+def test_a_python_series_with_a_label_twice_is_refused():
+    """params= with a Series whose index repeats a label kept the last value silently."""
+    from compiler import loads
+
+    model = loads('model m "t"\nset asset = ["a", "b"]\nparam mu[asset] = [1, 2]\n'
+                  'variable w[asset] >= 0 <= 1\nmaximize r: sum(mu * w)\n')
+    with pytest.raises(SpecError) as info:
+        compile_model(model, params={"mu": pd.Series([1.0, 5.0, 2.0], index=["a", "a", "b"])})
+    assert info.value.diagnostics[0].code == "E504"
+    assert "'a' more than once" in info.value.diagnostics[0].message
+    # a label outside the set is still left out, as pandas aligns by label
+    result = compile_model(model, params={"mu": pd.Series({"a": 1.0, "b": 2.0, "c": 9.0})}
+                           ).solve()
+    assert result.objective == pytest.approx(3.0, abs=1e-7)
