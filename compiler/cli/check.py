@@ -6,7 +6,6 @@ is the worst of theirs (compiler/cli/main.py lists the codes)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from compiler.cli.common import (
@@ -17,8 +16,8 @@ from compiler.cli.common import (
     compile_args,
     loading_numerics,
     model_options,
+    worst_of_files,
 )
-from dsl.errors import SpecError
 
 NAME = "check"
 HELP = "parse and check models without solving them"
@@ -37,18 +36,9 @@ def run(args: argparse.Namespace) -> int:
     files = list(args.file)
     if len(files) == 1:  # one file: its errors go up to main, as for every command
         return _check(argparse.Namespace(**{**vars(args), "file": files[0]}))
-    worst = EXIT_OK
-    for path in files:
-        try:
-            code = _check(argparse.Namespace(**{**vars(args), "file": path}))
-        except SpecError as exc:
-            print(exc, file=sys.stderr)
-            code = EXIT_MODEL
-        except OSError as exc:
-            print(f"saddle: error: {exc}", file=sys.stderr)
-            code = EXIT_IO
-        worst = max(worst, code, key=SEVERITY.index)
-    return worst
+    return worst_of_files(
+        files, lambda path: _check(argparse.Namespace(**{**vars(args), "file": path})),
+        SEVERITY)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import argparse
 import contextlib
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,24 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
         units, bare = _units_of(node)
         params[name.strip()] = InBaseUnits(value, mixed=bare, units=units) if units else value
     return params
+
+
+def worst_of_files(paths: list[str], one: Callable[[str], int],
+                   order: tuple[int, ...] = (EXIT_OK, EXIT_MODEL, EXIT_IO)) -> int:
+    """`one(path)` for each of several files: a file's model error or unreadable path is
+    printed and counted, and the next file still runs; the worst code by `order`."""
+    worst = EXIT_OK
+    for path in paths:
+        try:
+            code = one(path)
+        except SpecError as exc:
+            print(exc, file=sys.stderr)
+            code = EXIT_MODEL
+        except OSError as exc:
+            print(f"saddle: error: {exc}", file=sys.stderr)
+            code = EXIT_IO
+        worst = max(worst, code, key=order.index)
+    return worst
 
 
 def read_model(path: str) -> ast.Model:

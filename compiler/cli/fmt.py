@@ -8,9 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from compiler.cli.common import EXIT_IO, EXIT_MODEL, EXIT_OK, UsageError, read_model
+from compiler.cli.common import EXIT_MODEL, EXIT_OK, UsageError, read_model, worst_of_files
 from dsl import format_model
-from dsl.errors import SpecError
 from dsl.source import read_source
 
 NAME = "fmt"
@@ -33,21 +32,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if len(files) == 1:  # its errors go up to main, as for every command
         return EXIT_OK if _canonical(files[0]) else EXIT_MODEL
-    worst = EXIT_OK
-    for path in files:
-        try:
-            code = EXIT_OK if _canonical(path) else EXIT_MODEL
-            if code != EXIT_OK:
-                print(f"{path}: not in canonical form (`saddle fmt {path}` prints it)",
-                      file=sys.stderr)
-        except SpecError as exc:
-            print(exc, file=sys.stderr)
-            code = EXIT_MODEL
-        except OSError as exc:
-            print(f"saddle: error: {exc}", file=sys.stderr)
-            code = EXIT_IO
-        worst = max(worst, code)  # 3 (unreadable) over 1 (not canonical, or an error)
-    return worst
+    return worst_of_files(files, _reported)
+
+
+def _reported(path: str) -> int:
+    if _canonical(path):
+        return EXIT_OK
+    print(f"{path}: not in canonical form (`saddle fmt {path}` prints it)", file=sys.stderr)
+    return EXIT_MODEL
 
 
 def _canonical(path: str) -> bool:
