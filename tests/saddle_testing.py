@@ -24,6 +24,32 @@ def shared_folder() -> Path:
     return Path(override) if override else REPO.parent / "shared"
 
 
+# a five-asset book with a scenario CVaR limit and uncertain returns (a model body)
+TAIL_VOL = (0.010, 0.014, 0.018, 0.022, 0.026)
+TAIL_MU = (0.0005, 0.0008, 0.0010, 0.0013, 0.0015)
+
+
+def robust_tail_book(uncertain: str, scenarios: int = 3000, level: float = 0.95,
+                     limit: float = 0.03) -> str:
+    """The body: maximize the worst-case `sum(r * w)` with `r in <uncertain>` (which may
+    use `mu`), long only, at most 0.6 each, CVaR(level) of the scenario loss <= limit."""
+    return f"""
+set asset = 1..{len(TAIL_VOL)}
+param vol[asset] = [{", ".join(map(repr, TAIL_VOL))}]
+param mu[asset] = [{", ".join(map(repr, TAIL_MU))}]
+scenarios shock[{scenarios}, asset] ~ normal(0, 1, seed = 7)
+uncertain r[asset] in {uncertain}
+variable w[asset]
+let pnl = shock @ (vol * w)
+maximize ret: sum(r * w)
+subject to
+    budget: sum(w) == 1
+    long: w >= 0
+    cap: w <= 0.6
+    tail: cvar({level}, -pnl) <= {limit}
+"""
+
+
 def compile_text(body: str, **kwargs):
     """Compile a model body (the header is added)."""
     return compile_model(loads(HEADER + body, "m.saddle"), **kwargs)

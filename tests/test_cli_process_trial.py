@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from saddle_testing import robust_tail_book
 from test_cli_process import ROOT, TIMEOUT, run, saddle_command
 
 UGLY = 'model ugly "not canonical"\nvariable w\nminimize  o: w\nsubject to\n    c: w >= 1\n'
@@ -88,21 +89,8 @@ def test_show_gives_a_declared_unit_and_the_value_held(tmp_path):
     assert lines["cap"].endswith("in $M = 250")  # money is held in its declared scale
 
 
-ROBUST = """model robust_tail "a robust book with a scenario CVaR limit"
-set asset = 1..5
-param vol[asset] = [0.01, 0.014, 0.018, 0.022, 0.026]
-param mu[asset] = [0.0005, 0.0008, 0.001, 0.0013, 0.0015]
-scenarios shock[3000, asset] ~ normal(0, 1, seed = 7)
-uncertain r[asset] in box(mu - 0.0002, mu + 0.0002)
-variable w[asset]
-let pnl = shock @ (vol * w)
-maximize ret: sum(r * w)
-subject to
-    budget: sum(w) == 1
-    long: w >= 0
-    cap: w <= 0.6
-    tail: cvar(0.95, -pnl) <= 0.03
-"""
+ROBUST = 'model robust_tail "a robust book with a scenario CVaR limit"\n' + \
+    robust_tail_book("box(mu - 0.0002, mu + 0.0002)")
 
 
 def test_check_and_solve_say_where_a_robust_cvar_is_solved_and_how(tmp_path):

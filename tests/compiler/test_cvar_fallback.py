@@ -8,31 +8,16 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 import pytest
-from saddle_testing import compile_text
+from saddle_testing import TAIL_MU, TAIL_VOL, compile_text, robust_tail_book
 
 from compiler import compile_model, loads
 
 M, N, LEVEL, LIMIT, SPREAD = 3000, 5, 0.95, 0.03, 0.0002
-VOL = np.array([0.010, 0.014, 0.018, 0.022, 0.026])
-MU = np.array([0.0005, 0.0008, 0.0010, 0.0013, 0.0015])
+VOL, MU = np.array(TAIL_VOL), np.array(TAIL_MU)
 
 
 def robust_book(uncertain: str) -> str:
-    return f"""
-set asset = 1..{N}
-param vol[asset] = [{", ".join(map(repr, VOL.tolist()))}]
-param mu[asset] = [{", ".join(map(repr, MU.tolist()))}]
-scenarios shock[{M}, asset] ~ normal(0, 1, seed = 7)
-uncertain r[asset] in {uncertain}
-variable w[asset]
-let pnl = shock @ (vol * w)
-maximize ret: sum(r * w)
-subject to
-    budget: sum(w) == 1
-    long: w >= 0
-    cap: w <= 0.6
-    tail: cvar({LEVEL}, -pnl) <= {LIMIT}
-"""
+    return robust_tail_book(uncertain, M, LEVEL, LIMIT)
 
 
 BOX = robust_book(f"box(mu - {SPREAD}, mu + {SPREAD})")
