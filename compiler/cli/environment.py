@@ -8,24 +8,17 @@ import os
 from compiler.cli.common import UsageError
 
 PREFIX = "SADDLE_CVAR_"  # compiler/scale/cvar_terms.py reads these
-METHODS = ("auto", "lp", "cuts", "generation")
 
 
 def check_environment() -> None:
-    """Raises UsageError for a scenario-CVaR setting compiler/scale/cvar_terms.py would
-    ignore (it falls back to its default there)."""
+    """Raises UsageError for a scenario-CVaR setting compiler/scale/cvar_terms.py refuses
+    (the Python API raises its ValueError when it solves)."""
     if not any(name.startswith(PREFIX) for name in os.environ):
         return  # nothing set: no import of cvxpy for `saddle fmt` and the like
     from compiler.scale import cvar_terms
 
-    method = os.environ.get(cvar_terms.METHOD_VARIABLE)
-    if method is not None and method.strip() and (
-            method.strip().lower() not in METHODS or
-            cvar_terms.requested_method() != method.strip().lower()):
-        raise UsageError(f"{cvar_terms.METHOD_VARIABLE}={method!r} is not a scenario CVaR "
-                         f"method: use one of {', '.join(METHODS)} (or unset it)")
-    count = os.environ.get(cvar_terms.THRESHOLD_VARIABLE)
-    if count is not None and count.strip() and not count.strip().isdigit():
-        raise UsageError(f"{cvar_terms.THRESHOLD_VARIABLE}={count!r} is not a whole number "
-                         "of scenarios: give the scenario count from which a CVaR term is "
-                         "solved by cutting planes (e.g. 2500), or unset it")
+    try:
+        cvar_terms.requested_method()
+        cvar_terms.threshold()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

@@ -89,14 +89,29 @@ class Plan:
     largest: int = 0  # scenarios of the largest CVaR term
 
 
+METHODS = ("auto", "lp", "cuts", "generation")
+
+
 def threshold() -> int:
-    text = os.environ.get(THRESHOLD_VARIABLE, "")
-    return int(text) if text.strip().isdigit() else CUTS_FROM_SCENARIOS
+    """The scenario count from which CVaR takes the cutting planes (ValueError for a
+    setting that is not a whole number: a default in its place would be silent)."""
+    text = os.environ.get(THRESHOLD_VARIABLE, "").strip()
+    if not text:
+        return CUTS_FROM_SCENARIOS
+    if not text.isdigit():
+        raise ValueError(f"{THRESHOLD_VARIABLE}={text!r} is not a whole number of scenarios: "
+                         "give the scenario count from which a CVaR term is solved by "
+                         f"cutting planes (e.g. {CUTS_FROM_SCENARIOS}), or unset it")
+    return int(text)
 
 
 def requested_method() -> str:
-    method = os.environ.get(METHOD_VARIABLE, "auto").strip().lower()
-    return method if method in ("auto", "lp", "cuts", "generation") else "auto"
+    """The CVaR method asked for in the environment (ValueError for an unknown one)."""
+    method = os.environ.get(METHOD_VARIABLE, "").strip().lower() or "auto"
+    if method not in METHODS:
+        raise ValueError(f"{METHOD_VARIABLE}={method!r} is not a scenario CVaR method: use "
+                         f"one of {', '.join(METHODS)} (or unset it)")
+    return method
 
 
 def tail_atoms(expression: Any) -> list[sum_largest]:

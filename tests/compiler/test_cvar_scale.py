@@ -212,3 +212,14 @@ def test_another_solver_keeps_the_ru_lp_and_says_why(monkeypatch):
     result = compile_text(book(limit)).solve(solver="CLARABEL")
     assert any("the solver CLARABEL was asked for" in n for n in result.notes)
     assert result.objective == pytest.approx(reference(limit)[0], rel=1e-5)
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("SADDLE_CVAR_METHOD", "bogus", "is not a scenario CVaR method"),
+    ("SADDLE_CVAR_CUTS_FROM", "2.5k", "is not a whole number of scenarios")])
+def test_a_setting_that_is_not_understood_is_refused_by_the_api(monkeypatch, variable,
+                                                                value, said):
+    """It fell back to the default silently (the CLI refuses it before it starts)."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValueError, match=said):
+        compile_text(book(binding_limit(M), m=M)).solve()
