@@ -289,9 +289,18 @@ class Bindings:
         if stray is not None or missing is not None:
             detail = (f"'{stray}' is not a label of '{symbol.name}'" if stray is not None
                       else f"label '{missing}' of '{symbol.name}' is missing")
+            hint = (f"make the file's first column (or header) list the labels of "
+                    f"'{symbol.name}', each once")
+            if stray is not None and stray.startswith("Unnamed: ") and axis != "row":
+                # pandas' name for a header cell left empty (a trailing comma, mostly)
+                detail = f"column {texts.index(stray) + 2} has no name"
+                hint = "name every column of the header, or remove a trailing comma"
+            elif stray is not None and "," not in stray and any(s in stray for s in ";\t|"):
+                separator = next(s for s in ";\t|" if s in stray)
+                hint = (f"the file looks separated by {separator!r}: csv(...) reads "
+                        f"comma-separated files; save it with commas")
             raise error("E504", f"{where} does not match set '{symbol.name}': {detail}", span,
-                        f"make the file's first column (or header) list the labels of "
-                        f"'{symbol.name}', each once")
+                        hint)
         position = {t: i for i, t in enumerate(texts)}
         return np.array([position[w] for w in wanted])
 

@@ -315,3 +315,18 @@ def test_a_python_series_with_a_label_twice_is_refused():
     result = compile_model(model, params={"mu": pd.Series({"a": 1.0, "b": 2.0, "c": 9.0})}
                            ).solve()
     assert result.objective == pytest.approx(3.0, abs=1e-7)
+
+
+def test_a_trailing_comma_and_a_semicolon_file_say_what_is_wrong(tmp_path):
+    """A new user's trial: pandas' 'Unnamed: 5' was shown as a label, and a ';' file's
+    whole line was called a label with no word on the separator."""
+    body = ('set asset = ["SPX", "TLT"]\nset draw = 1..2\n'
+            'param r[draw, asset] = csv("r.csv")\nvariable w[asset] >= 0\n'
+            'minimize o: sum(r @ w)\n')
+    (tmp_path / "r.csv").write_text("draw,SPX,TLT,\n1,0.01,0.02,\n2,0.03,0.04,\n")
+    found = error_of(tmp_path, body)
+    assert found.code == "E504" and "column 4 has no name" in found.message
+    assert "trailing comma" in found.help and "Unnamed" not in found.message
+    (tmp_path / "r.csv").write_text("draw;SPX;TLT\n1;0.01;0.02\n2;0.03;0.04\n")
+    found = error_of(tmp_path, body)
+    assert found.code == "E504" and "separated by ';'" in found.help
