@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 import warnings
 from typing import Any
 
@@ -34,6 +33,7 @@ from compiler.backends.dsp_rows import (
 from compiler.backends.plain import CLARABEL_RETRY, CompiledModel
 from compiler.backends.robust_forms import coefficient_blocker
 from compiler.backends.solver_output import solve_problem
+from compiler.backends.verify import both_backends
 from compiler.backends.worst_case import adversary_choice, lets_at_worst_case
 from compiler.data.bindings import Bindings
 from compiler.diagnosis.diagnose import diagnose_robust
@@ -382,25 +382,9 @@ class RobustModel:
                 f"{problem.status} too: the trouble is not the uncertainty")
 
     def verify(self, solver: str | None = None) -> dict[str, Any]:
-        """Solve with both paths (where both exist) and report the difference."""
-        other = "dsp" if self.backend == "counterpart" else "counterpart"
-        if not self.counterpart_available:
-            return {"checked": False, "reason": "only the saddle-point path applies"}
-        if self.compiled.is_mixed_integer:
-            return {"checked": False, "reason": "only the counterpart path applies: the "
-                    "saddle-point form (dsp-cvxpy) takes continuous decisions only"}
-        twin = RobustModel(self.model, self.shapes, self.bindings, self.sets, self.robust,
-                           self.exact, other, [])
-        started = time.perf_counter()
-        mine, theirs = self.solve(solver=solver), twin.solve(solver=solver)
-        return {"checked": True, self.backend: mine.objective, other: theirs.objective,
-                "difference": (abs(mine.objective - theirs.objective)
-                               if mine.objective is not None and theirs.objective is not None
-                               else None),
-                "statuses": {self.backend: mine.status, other: theirs.status},
-                # each answer's own certificate: its objective's measured saddle gap
-                "gaps": {self.backend: mine.gap, other: theirs.gap},
-                "seconds": time.perf_counter() - started}
+        """Solve with both paths (where both exist) and report the difference
+        (compiler/backends/verify.py)."""
+        return both_backends(self, solver)
 
 
 def _vector(value: Any) -> Any:

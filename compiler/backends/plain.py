@@ -24,6 +24,7 @@ from compiler.backends.solver_choice import (
     solver_method,
 )
 from compiler.backends.solver_output import SolveFailed, solve_problem
+from compiler.backends.status_notes import explain_status, has_domains, refuse_violations
 from compiler.data.bindings import Bindings
 from compiler.lowering import tensor
 from compiler.lowering.lower import Lowered
@@ -38,9 +39,6 @@ from dsl.errors import error
 from dsl.source import Span
 
 BINDING_TOLERANCE = 1e-6
-# a reported optimum whose slack is below -1e-4 (scaled) breaks its constraint: far past
-# any solver's feasibility tolerance (1e-6), so only a wrong status is caught
-VIOLATION_TOLERANCE = 1e-4
 # answers a solver proved: an infeasible or unbounded model is explained by the diagnosis
 DEFINITE = ("optimal", "infeasible", "unbounded")
 
@@ -148,7 +146,7 @@ class CompiledModel:
                 self.fixed_duals:
             self._fixed_integer_duals(result)
         if result.status == "optimal" and name == "SCIP":
-            _refuse_violations(result)
+            refuse_violations(result)
         return result
 
     def _confirmed(self, status: str, notes: list[str]) -> str:
@@ -238,7 +236,7 @@ class CompiledModel:
                         objective_name=model.objective.name, sense=model.objective.sense.value,
                         notes=notes, solver=solver, solve_time=elapsed, problem=self.problem)
         notes.extend(explain_status(status, model, status.startswith("infeasible") and
-                                    _has_domains(self.problem)))
+                                    has_domains(self.problem)))
         if not has_values:
             result.explain = functools.partial(self.diagnose, status)
             return result
@@ -310,28 +308,6 @@ class CompiledModel:
         return labelled.astype(bool) if isinstance(labelled, pd.Series | pd.DataFrame) else None
 
 
-def _refuse_violations(result: Result) -> None:
-    """A status is never "optimal" for an answer that breaks a constraint: measured on the
-    report's slacks. Checked after SCIP, whose cvxpy interface returned "optimal" for a
-    row 0 <= -1 (the other solvers' answers are checked by the tests and the fuzzer)."""
-    broken = []
-    for name, report in result.constraints.items():
-        slack = np.asarray(report.slack if not isinstance(report.slack, pd.Series |
-                                                          pd.DataFrame)
-                           else report.slack.to_numpy(), dtype=float)
-        value = np.asarray(report.value if not isinstance(report.value, pd.Series |
-                                                          pd.DataFrame)
-                           else report.value.to_numpy(), dtype=float) \
-            if report.value is not None else np.zeros_like(slack)
-        tolerance = VIOLATION_TOLERANCE * np.maximum(1.0, np.abs(value))
-        if np.any(slack < -tolerance):
-            broken.append(f"{name} (slack {float(np.min(slack)):.3g})")
-    if broken:
-        result.status = "solver_error"
-        result.notes.append("the solver reported 'optimal', but its answer breaks "
-                            f"{', '.join(broken)}: not reported as optimal")
-
-
 def _substituted(node: Any, replacements: dict[int, Any]) -> Any:
     """A copy of a cvxpy expression, constraint or objective with some variables (by id)
     replaced: the continuous problem left when the integers are fixed."""
@@ -354,37 +330,6 @@ def _slack(part: Any) -> np.ndarray:
     if part.op is ir.Relation.GE:
         return lhs - rhs
     return -np.abs(lhs - rhs)
-
-
-def _has_domains(problem: cp.Problem) -> bool:
-    from compiler.diagnosis.domains import objective_domains  # only for an infeasible model
-
-    return bool(objective_domains(problem.objective))
-
-
-def explain_status(status: str, model: ir.Model, objective_domains: bool = False
-                   ) -> list[str]:
-    """A sentence in the model's own names for every status that is not plainly optimal;
-    `objective_domains`: the objective has functions defined only on part of the line
-    (log, sqrt, ...), whose domains are implicit constraints."""
-    objective = f"'{model.objective.name}'"
-    if status.startswith("infeasible"):
-        # not every constraint is to blame: the diagnosis names a subset that conflicts
-        rows = "the constraints" if model.constraints else "the variable bounds"
-        domains = " and the domains of the objective's functions" if objective_domains else ""
-        return [f"infeasible: no decision satisfies {rows}{domains} together; "
-                f"relax a limit or check the data they use (a solve's diagnosis names the "
-                f"ones in conflict)"]
-    if status.startswith("unbounded"):
-        direction = "up" if model.objective.sense is ir.Sense.MAXIMIZE else "down"
-        return [f"unbounded: {objective} can be pushed {direction} without limit; bound the "
-                f"decisions it uses (a capital, leverage or position limit)"]
-    if status.endswith("inaccurate"):
-        return [f"the solver reports '{status}': its answer may be off; try another solver "
-                f"(--solver CLARABEL, SCS, HIGHS) or rescale the data"]
-    if status not in ("optimal",):
-        return [f"the solver stopped with status '{status}'"]
-    return []
 
 
 def labelled(bindings: Bindings, value: Any, index: tuple[Symbol, ...]) -> Labelled:
