@@ -246,7 +246,11 @@ class Math:
             if shape is not None and len(shape) == 1 and not ix:
                 return f"{{{left}}}^\\top {right}", PRODUCT
             return rf"{left}\, {right}", PRODUCT
-        scalar = ix or self.scope.shape(node.left) == () or self.scope.shape(node.right) == ()
+        shapes = self.scope.shape(node.left), self.scope.shape(node.right)
+        scalar = ix or () in shapes
+        if not scalar and all(s is not None and len(s) == 1 for s in shapes) and \
+                shapes[0] != shapes[1]:  # `vol[asset] * vol[asset2]`: an outer product
+            return rf"{left}\, {{{right}}}^\top", PRODUCT
         return (rf"{left}\, {right}" if scalar else rf"{left} \circ {right}"), PRODUCT
 
     def test(self, terms: tuple[ast.Expr, ...], ops: tuple[ast.Relation, ...],

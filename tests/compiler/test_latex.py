@@ -140,3 +140,17 @@ def test_output_needs_latex_and_a_writable_path(tmp_path: Path) -> None:
     done = run("show", "models/treasury.saddle", "--latex", "--output",
                str(tmp_path / "missing" / "m.tex"))
     assert done.returncode == 3 and "Traceback" not in done.stderr
+
+
+def test_a_product_over_two_sets_is_an_outer_product_not_elementwise(tmp_path: Path) -> None:
+    """A new user's trial: `vol[asset] * vol[asset2]` was written `vol ∘ vol`."""
+    doc = latex_of('model m "outer"\nset asset = ["a", "b"]\nset asset2 = asset\n'
+                   'param vol[asset] = [0.1, 0.2]\n'
+                   'param corr[asset, asset2] = [[1, 0.5], [0.5, 1]]\n'
+                   'param cov[asset, asset2] = vol[asset] * vol[asset2] * corr\n'
+                   'param same[asset] = vol * vol\n'
+                   'variable w[asset] >= 0\nminimize risk: quad_form(w, cov)\n'
+                   'subject to\n    budget: sum(w) == 1\n')
+    assert r"\mathrm{vol}\, {\mathrm{vol}}^\top \circ \mathrm{corr}" in doc.text
+    assert r"\mathrm{vol} \circ \mathrm{vol}" in doc.text  # one set: elementwise still
+    check_document(doc, tmp_path)
