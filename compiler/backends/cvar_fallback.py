@@ -47,19 +47,6 @@ def large_cvar(problem: cp.Problem) -> bool:
     return bool(_eligible(problem))
 
 
-def places(lowered: Any, objective_name: str, atoms: list[Any]) -> str:
-    """The model's names for the places of these CVaR atoms (as scenario_cvar.where)."""
-    found: set[str] = set()
-    for atom in atoms:
-        names = [name for name, parts in lowered.parts.items()
-                 if any(any(a is atom for a in cvar_terms.tail_atoms(p.constraint))
-                        for p in parts)]
-        found.update(f"constraint '{n}'" for n in names)
-        if not names:
-            found.add(f"objective '{objective_name}'")
-    return ", ".join(sorted(found))
-
-
 def lp_line(compiled: Any, why: str | None = None, solver: str | None = None) -> str | None:
     """'CVaR of <place> over N scenarios solved as the Rockafellar-Uryasev LP: <why>' for a
     `CompiledModel` whose large CVaR does not reach the cutting planes; None when it does (the
@@ -81,7 +68,7 @@ def lp_line(compiled: Any, why: str | None = None, solver: str | None = None) ->
                 why = NOT_LINEAR
         if why is None:
             return None
-    where = places(compiled.lowered, compiled.model.objective.name, atoms)
+    where = cvar_terms.places(compiled.lowered, compiled.model.objective.name, atoms)
     return (f"CVaR of {where} over {largest:,} scenarios solved as the Rockafellar-Uryasev "
             f"LP: {why}")
 
@@ -112,7 +99,7 @@ def check_line(compiled: Any) -> str | None:
         if described is None or not described.startswith("CVaR over "):
             return described
         atoms = _eligible(inner.problem) or cvar_terms.problem_atoms(inner.problem)
-        where = places(inner.lowered, inner.model.objective.name, atoms)
+        where = cvar_terms.places(inner.lowered, inner.model.objective.name, atoms)
         return f"CVaR of {where} over " + described[len("CVaR over "):]
     line = getattr(compiled, "cvar_line", None)  # a rolling model's
     return line() if callable(line) else None

@@ -10,13 +10,13 @@ that function's domain added.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import cvxpy as cp
 
 from compiler.diagnosis.conflicts import Feasibility
+from compiler.lowering import tensor
 
 
 @dataclass
@@ -37,18 +37,10 @@ def _readable(row: str) -> str:
     return f"{rest} >= 0" if sep and head in ("0", "0.0") else row
 
 
-def _atoms(node: Any) -> Iterator[Any]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(getattr(current, "args", ()))
-
-
 def objective_domains(objective: Any) -> list[Domain]:
     """Each function of the objective with a domain of its own, once per printed form."""
     found: dict[str, Domain] = {}
-    for atom in _atoms(objective.expr if hasattr(objective, "expr") else objective):
+    for atom in tensor.nodes(objective.expr if hasattr(objective, "expr") else objective):
         own = getattr(atom, "_domain", None)
         # a row of constants only (quad_over_lin(x, 1.0): 1.0 >= 0) rules nothing out
         rows = [row for row in (own() if callable(own) else []) if row.variables()]
@@ -63,8 +55,8 @@ def blocking_domain(feasibility: Feasibility, objective: Any) -> Domain | None:
     every = {(i, k) for i, item in enumerate(feasibility.items) for k in range(item.size)}
     for domain in objective_domains(objective):
         trial = Feasibility(feasibility.items, feasibility.hard + domain.rows)
-        if trial.check(every) is False:
-            feasibility.solves += trial.solves
+        ruled_out = trial.check(every) is False
+        feasibility.solves += trial.solves  # the diagnosis counts every solve it made
+        if ruled_out:
             return domain
-        feasibility.solves += trial.solves
     return None

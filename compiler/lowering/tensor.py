@@ -7,6 +7,7 @@ helpers move between such orders and treat numpy arrays and cvxpy expressions al
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import cvxpy as cp
@@ -25,6 +26,16 @@ def is_expr(value: Value) -> bool:
 def varies(value: Value) -> bool:
     """A cvxpy expression that holds a variable (not a constant wrapped as one)."""
     return is_expr(value) and not value.is_constant()
+
+
+def nodes(value: Any) -> Iterator[Any]:
+    """Every node of a cvxpy expression tree (an objective, a constraint, an atom), the
+    root first; shared subtrees as often as they are reached."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(getattr(node, "args", ()))
 
 
 def permute(value: Value, order: list[int]) -> Value:

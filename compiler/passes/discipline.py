@@ -155,13 +155,7 @@ def _indefinite_hint(value: Any) -> str | None:
 
 
 def _quad_forms(value: Any) -> list[Any]:
-    found, stack = [], [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, QuadForm):
-            found.append(node)
-        stack.extend(getattr(node, "args", []))
-    return found
+    return [node for node in tensor.nodes(value) if isinstance(node, QuadForm)]
 
 
 def _atom_hint(node: ir.Expr) -> str | None:

@@ -23,16 +23,20 @@ from compiler.passes import ir
 from compiler.pipeline import compile_model
 from compiler.report.result import Result, TableResult, flat_values
 from compiler.rolling.engines import Engine, Job
-from dsl import ast, parse
-
-# a number written with a unit, as --param takes it: $300M, 1.5%, 25bp
-_WITH_UNIT = re.compile(r"\s*-?\$?[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
-                        r"(bp|%|k|M|bn)?\s*$")
+from dsl import ast, parse, parse_expression
+from dsl.errors import SpecError
 
 
 def _has_unit(item: str) -> bool:
-    found = _WITH_UNIT.match(item)
-    return found is not None and ("$" in item or found.group(3) is not None)
+    """A value written with a unit as --param takes it ($300M, 1.5%, 25bp): read by the
+    model language's own parser."""
+    try:
+        node = parse_expression(item.strip(), "--sweep")
+    except SpecError:
+        return False
+    if isinstance(node, ast.Neg):
+        node = node.operand
+    return isinstance(node, ast.Quantity)
 
 
 def parse_sweep(text: str) -> tuple[str, list[float]]:
@@ -197,6 +201,4 @@ def sweep_job(job: Job, name: str, values: Sequence[float], engine: Engine | Non
 
 
 def _model_name(job: Job) -> str:
-    from dsl import parse
-
     return parse(job.text, job.name).name or job.name

@@ -127,6 +127,20 @@ def tail_atoms(expression: Any) -> list[sum_largest]:
     return list(found.values())
 
 
+def places(lowered: Any, objective_name: str, atoms: list[Any]) -> str:
+    """The model's names for where these CVaR atoms stand: each constraint that holds one,
+    else the objective."""
+    found: set[str] = set()
+    for atom in atoms:
+        names = [name for name, parts in lowered.parts.items()
+                 if any(any(a is atom for a in tail_atoms(p.constraint))
+                        for p in parts)]
+        found.update(f"constraint '{n}'" for n in names)
+        if not names:
+            found.add(f"objective '{objective_name}'")
+    return ", ".join(sorted(found))
+
+
 def problem_atoms(problem: cp.Problem) -> list[sum_largest]:
     atoms: dict[int, sum_largest] = {}
     for part in [problem.objective, *problem.constraints]:

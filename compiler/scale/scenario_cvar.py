@@ -20,7 +20,7 @@ from cvxpy.reductions.solution import Solution
 from compiler.backends.solver_choice import is_linear
 from compiler.backends.solver_output import captured_output
 from compiler.scale import cvar_terms
-from compiler.scale.cvar_terms import Plan, TailTerm
+from compiler.scale.cvar_terms import Plan
 from dsl.depth import deep_stack
 
 
@@ -39,15 +39,6 @@ def _replaced(node: Any, mapping: dict[int, Any], memo: dict[int, Any]) -> Any:
     copy = node if all(a is b for a, b in zip(new, args, strict=True)) else node.copy(new)
     memo[key] = copy
     return copy
-
-
-def where(compiled: Any, term: TailTerm) -> str:
-    """The model's name for the place of a CVaR term: a constraint or the objective."""
-    for name, parts in compiled.lowered.parts.items():
-        if any(any(a is term.atom for a in cvar_terms.tail_atoms(p.constraint))
-               for p in parts):
-            return f"constraint '{name}'"
-    return f"objective '{compiled.model.objective.name}'"
 
 
 def describe(compiled: Any, solver: str | None = None) -> str | None:
@@ -113,7 +104,8 @@ def solve(compiled: Any, solver: str | None, options: dict[str, Any],
                "info": outcome.info, "model_status": outcome.model_status,
                "run_time": outcome.run_time}
     kind = "MILP" if master.is_mixed_integer() else "LP"
-    places = ", ".join(sorted({where(compiled, t) for t in plan.terms}))
+    places = cvar_terms.places(compiled.lowered, compiled.model.objective.name,
+                               [t.atom for t in plan.terms])
     rows_added = (f" and scenario generation on the RU LP ({outcome.scenario_rows:,} of the "
                   f"scenarios' rows)") if tails else ""
     bands = f" ({_count(band.added, 'band cut')} near the answer)" if band and band.added \
